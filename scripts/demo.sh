@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a result: installs whatever is missing (system packages, .venv,
+# Python deps, the default models), then runs ytlocal on the bundled sample and says where the result is.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh
+VENV="${YTLOCAL_VENV:-$ROOT/.venv}"
+YT="$VENV/bin/ytlocal"
+"$YT" models pull whisper-base smollm2-135m-instruct
+"$YT" doctor
+echo
+echo "ytlocal is ready: $YT (models in $("$YT" models path whisper-base | xargs dirname))"

@@ -1,0 +1,262 @@
+"""The ``ytlocal`` command: a thin click layer over the library. Only this module prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import Settings, load_settings, resolve_models_dir
+from .errors import EXIT_CODES, YtlocalError
+
+EXIT_CODE_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in sorted(EXIT_CODES.items()))
+
+
+@dataclass
+class AppContext:
+    config: str | None
+    models_dir: str | None
+    verbose: int
+    _settings: Settings | None = None
+
+    def settings(self, **overrides) -> Settings:
+        """Settings with this command's flags on top; loaded on first use so --help never reads files."""
+        if self._settings is None or overrides:
+            settings = load_settings(self.config, models_dir=self.models_dir, **overrides)
+            if not overrides:
+                self._settings = settings
+            return settings
+        return self._settings
+
+    def store(self):
+        from .registry import ModelStore
+
+        models_dir, _reason = resolve_models_dir(self.settings())
+        return ModelStore(models_dir)
+
+
+class YtlocalGroup(click.Group):
+    """Turns a :class:`YtlocalError` into one line on stderr and its documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except YtlocalError as error:
+            app = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            if app is not None and app.verbose:
+                traceback.print_exc()
+            click.echo(f"ytlocal: error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("ytlocal: interrupted; finished work is kept, run the same command to resume", err=True)
+            ctx.exit(130)
+
+
+class StageBar:
+    """Draws ``progress(stage, done, total)`` callbacks as one tqdm bar per stage (stderr, TTY only)."""
+
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
+        self.stage: str | None = None
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            is_bytes = total is not None and total > 4096
+            self.bar = tqdm(total=total, desc=f"{self.prefix}{stage}", unit="B" if is_bytes else " steps",
+                            unit_scale=is_bytes, unit_divisor=1024, leave=False, file=sys.stderr,
+                            disable=None, dynamic_ncols=True)
+        if self.bar is not None:
+            if total is not None and self.bar.total != total:
+                self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self) -> "StageBar":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+@click.group(cls=YtlocalGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=f"Exit codes:\n\n\b\n{EXIT_CODE_HELP}")
+@click.version_option(__version__, "-V", "--version", prog_name="ytlocal")
+@click.option("--config", "config", metavar="FILE", help="Config file to read (default: platform config dir; env YTLOCAL_CONFIG).")
+@click.option("--models-dir", metavar="DIR", help="Model store (env YTLOCAL_MODELS_DIR; see `ytlocal doctor`).")
+@click.option("-v", "--verbose", count=True, help="Show tracebacks and library logs.")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, models_dir: str | None, verbose: int) -> None:
+    """Summarize YouTube (and any yt-dlp) videos entirely on your own machine.
+
+    yt-dlp downloads the audio, faster-whisper transcribes it locally, and a GGUF model run by
+    llama.cpp writes the summary. After the download, nothing leaves the machine.
+    """
+    ctx.obj = AppContext(config=config, models_dir=models_dir, verbose=verbose)
+
+
+# ---------------------------------------------------------------------------------- models
+
+
+@cli.group()
+def models() -> None:
+    """List, pull, import, verify and remove models."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def models_list(app: AppContext, as_json: bool) -> None:
+    """Every model ytlocal knows: kind, size, installed or not, and where."""
+    from .registry import human_size
+
+    store = app.store()
+    rows = []
+    for status in store.statuses():
+        installed = status.installed
+        rows.append({
+            "name": status.spec.name,
+            "kind": status.spec.kind,
+            "size": human_size(installed.size_bytes) if installed else status.spec.size,
+            "status": status.state,
+            "where": str(installed.path) if installed else "-",
+            "license": status.spec.license,
+            "description": status.spec.description,
+            "sources": [source.describe() for source in status.spec.sources],
+        })
+    if as_json:
+        click.echo(json.dumps({"models_dir": str(store.root), "models": rows}, indent=2))
+        return
+    click.echo(f"models dir: {store.root}")
+    widths = {key: max(len(key), *(len(str(row[key])) for row in rows)) for key in ("name", "kind", "size", "status")}
+    header = "  ".join(key.upper().ljust(widths[key]) for key in widths) + "  WHERE"
+    click.echo(header)
+    for row in rows:
+        click.echo("  ".join(str(row[key]).ljust(widths[key]) for key in widths) + f"  {row['where']}")
+
+
+@models.command("pull")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Download again even when installed and verified.")
+@click.pass_obj
+def models_pull(app: AppContext, names: tuple[str, ...], force: bool) -> None:
+    """Download models from the first source that works, verify, install atomically.
+
+    Example: ytlocal models pull whisper-base smollm2-135m-instruct
+    """
+    store = app.store()
+    settings = app.settings()
+    for name in names:
+        store.catalog.get(name)  # unknown names fail before anything is downloaded
+    for name in names:
+        with StageBar(f"{name}: ") as bar:
+            installed = store.pull(name, force=force, offline=settings.offline, progress=bar)
+        click.echo(f"{installed.name}: installed at {installed.path} ({installed.trust}; from {installed.source})")
+
+
+@models.command("import")
+@click.argument("name")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--trust-new-hash", is_flag=True,
+              help="Accept files whose sha256 differs from the catalog's and record the new hash.")
+@click.pass_obj
+def models_import(app: AppContext, name: str, path: Path, trust_new_hash: bool) -> None:
+    """Install a model from a file or folder carried in by hand (air-gapped machines).
+
+    Example: ytlocal models import whisper-base /media/usb/whisper-base/
+    """
+    store = app.store()
+    with StageBar(f"{name}: ") as bar:
+        installed = store.import_model(name, path, trust_new=trust_new_hash, progress=bar)
+    click.echo(f"{installed.name}: imported to {installed.path} ({installed.trust})")
+
+
+@models.command("verify")
+@click.argument("names", nargs=-1)
+@click.pass_obj
+def models_verify(app: AppContext, names: tuple[str, ...]) -> None:
+    """Re-hash installed models (all, or NAMES) and compare with the recorded sha256."""
+    from .errors import ModelError
+
+    store = app.store()
+    if not names:
+        names = tuple(status.spec.name for status in store.statuses() if status.installed is not None)
+        if not names:
+            click.echo(f"no models installed in {store.root}")
+            return
+    failed = []
+    for name in names:
+        with StageBar(f"{name}: ") as bar:
+            report = store.verify(name, full=True, progress=bar)
+        if report.ok:
+            click.echo(f"OK    {report.name}")
+        else:
+            click.echo(f"FAIL  {report.name}: {report.problems()}; fix: ytlocal models pull {report.name} --force")
+            failed.append(report.name)
+    if failed:
+        raise ModelError(f"{len(failed)} model(s) failed verification: {', '.join(failed)}")
+
+
+@models.command("rm")
+@click.argument("names", nargs=-1, required=True)
+@click.pass_obj
+def models_rm(app: AppContext, names: tuple[str, ...]) -> None:
+    """Remove installed models from the store."""
+    store = app.store()
+    for name in names:
+        folder = store.remove(name)
+        click.echo(f"removed {folder}")
+
+
+@models.command("path")
+@click.argument("name")
+@click.pass_obj
+def models_path(app: AppContext, name: str) -> None:
+    """Print the path to load for an installed model (for scripts)."""
+    store = app.store()
+    spec = store.catalog.get(name)
+    click.echo(str(store.resolve(spec.name, spec.kind).path))
+
+
+# ---------------------------------------------------------------------------------- doctor
+
+
+@cli.command()
+@click.pass_obj
+def doctor(app: AppContext) -> None:
+    """Check Python, ffmpeg, libraries, llama.cpp, GPU, models, config and disk space."""
+    from .doctor import FAIL, run_checks
+    from .errors import DoctorError
+
+    checks = run_checks(app.settings())
+    width = max(len(check.label) for check in checks)
+    for check in checks:
+        line = f"{check.status:<4}  {check.label.ljust(width)}  {check.detail}"
+        if check.fix and check.status != "OK":
+            line += f"  -> {check.fix}"
+        click.echo(line)
+    failures = [check for check in checks if check.status == FAIL]
+    if failures:
+        raise DoctorError(f"{len(failures)} check(s) failed: {', '.join(c.label for c in failures)}")
+
+
+def main() -> None:
+    cli(prog_name="ytlocal")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""``ytlocal doctor``: one line per check, OK / WARN / FAIL, with the fix for anything not OK."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from .config import Settings, effective_threads, resolve_cache_dir, resolve_models_dir
+from .errors import YtlocalError
+from .registry import ModelStore, human_size
+
+OK, WARN, FAIL = "OK", "WARN", "FAIL"
+LIBRARIES = ("yt-dlp", "faster-whisper", "ctranslate2", "av", "llama-cpp-python", "huggingface-hub",
+             "click", "tqdm", "platformdirs")
+MIN_FREE_BYTES = 2_000_000_000
+CRITICAL_FREE_BYTES = 200_000_000
+
+
+@dataclass
+class Check:
+    status: str
+    label: str
+    detail: str
+    fix: str = ""
+
+
+def _python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info < (3, 11):
+        return Check(FAIL, "python", f"{version} at {sys.executable}", "ytlocal needs Python 3.11 or newer")
+    return Check(OK, "python", f"{version} at {sys.executable}")
+
+
+def _ffmpeg() -> Check:
+    path = shutil.which("ffmpeg")
+    if path is None:
+        return Check(WARN, "ffmpeg", "not on PATH (audio decoding uses PyAV's own FFmpeg; yt-dlp "
+                     "needs ffmpeg for some sites' formats)", "install it: apt-get install ffmpeg / brew install ffmpeg")
+    try:
+        first = subprocess.run([path, "-version"], capture_output=True, text=True, timeout=10).stdout.splitlines()[0]
+        version = first.split(" Copyright")[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        version = "version unknown"
+    return Check(OK, "ffmpeg", f"{version} at {path}")
+
+
+def _libraries() -> list[Check]:
+    checks = []
+    for name in LIBRARIES:
+        try:
+            checks.append(Check(OK, name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            checks.append(Check(FAIL, name, "not installed", f"pip install {name} (or run scripts/demo.sh)"))
+    return checks
+
+
+def _llama_cpp() -> Check:
+    try:
+        import llama_cpp
+    except Exception as error:  # a broken native build raises OSError, ImportError, ...
+        return Check(FAIL, "llama.cpp", f"cannot load llama_cpp ({error})",
+                     "reinstall: pip install --force-reinstall --no-cache-dir llama-cpp-python")
+    info = llama_cpp.llama_print_system_info()
+    info = info.decode("utf-8", "replace") if isinstance(info, bytes) else str(info)
+    features = sorted(set(re.findall(r"([A-Z][A-Z0-9_]+) = 1", info)))
+    gpu = bool(llama_cpp.llama_supports_gpu_offload())
+    detail = f"CPU features: {', '.join(features) or 'none reported'}; GPU offload: {'yes' if gpu else 'no'}"
+    return Check(OK, "llama.cpp", detail)
+
+
+def _ctranslate2(settings: Settings) -> Check:
+    try:
+        import ctranslate2
+    except Exception as error:
+        return Check(FAIL, "ctranslate2", f"cannot load ({error})", "pip install --force-reinstall ctranslate2")
+    try:
+        cuda = ctranslate2.get_cuda_device_count()
+    except Exception:  # a CUDA runtime problem must not hide the CPU path
+        cuda = 0
+    cpu_types = ", ".join(sorted(ctranslate2.get_supported_compute_types("cpu")))
+    threads = effective_threads(settings)
+    if cuda:
+        return Check(OK, "whisper device", f"{cuda} CUDA GPU(s): float16 on cuda; CPU types {cpu_types}")
+    if settings.device == "cuda":
+        return Check(FAIL, "whisper device", "device = cuda but CTranslate2 sees no CUDA GPU",
+                     "set device = auto (or cpu), or install the CUDA 12 runtime and cuDNN 9")
+    return Check(OK, "whisper device", f"no CUDA GPU: CPU int8 with {threads} threads (CPU types: {cpu_types})")
+
+
+def _disk(label: str, path: Path) -> Check:
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError as error:
+        return Check(WARN, label, f"cannot measure free space at {path} ({error})")
+    detail = f"{human_size(free)} free at {path}"
+    if free < CRITICAL_FREE_BYTES:
+        return Check(FAIL, label, detail, "free some disk space or point ytlocal at another disk")
+    if free < MIN_FREE_BYTES:
+        return Check(WARN, label, detail, "less than 2 GB free: larger models and long videos may not fit")
+    return Check(OK, label, detail)
+
+
+def _models(settings: Settings, store: ModelStore, reason: str) -> list[Check]:
+    checks = []
+    root = store.root
+    writable = os.access(root if root.exists() else root.parent, os.W_OK)
+    checks.append(Check(OK if writable else WARN, "models dir", f"{root} ({reason})",
+                        "" if writable else "read-only: pulls and imports will fail; set --models-dir"))
+    for kind, name in (("whisper", settings.whisper_model), ("llm", settings.llm_model)):
+        label = f"{kind} model"
+        try:
+            resolved = store.resolve(name, kind)
+        except YtlocalError as error:
+            checks.append(Check(FAIL, label, str(error), f"ytlocal models pull {name}"))
+            continue
+        trust = resolved.installed.trust if resolved.installed else "a path"
+        checks.append(Check(OK, label, f"{resolved.name} installed and verified ({trust}) at {resolved.path}"))
+    return checks
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Every check, in the order printed. Never raises for a broken environment: reports it."""
+    checks = [_python()]
+    if settings.config_found:
+        checks.append(Check(OK, "config", f"read {settings.config_path}"))
+    else:
+        checks.append(Check(OK, "config", f"no file at {settings.config_path}; using defaults"))
+    checks.append(_ffmpeg())
+    checks.extend(_libraries())
+    checks.append(_llama_cpp())
+    checks.append(_ctranslate2(settings))
+    models_dir, reason = resolve_models_dir(settings)
+    try:
+        store = ModelStore(models_dir)
+        checks.extend(_models(settings, store, reason))
+    except YtlocalError as error:
+        checks.append(Check(FAIL, "models", str(error)))
+    checks.append(_disk("disk (models)", models_dir))
+    checks.append(_disk("disk (cache)", resolve_cache_dir(settings)))
+    return checks

