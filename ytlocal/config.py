@@ -131,9 +131,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "syntax error"
-        if match:
-            line = int(match.group(1))
+        at_end = "(at end of document)" in message
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message) or "syntax error"
+        if match or at_end:
+            if match:
+                line = int(match.group(1))
+            else:  # an unclosed value: point at the last line that has content
+                line = max((n for n, t in enumerate(text.splitlines(), 1) if t.strip()), default=1)
             key = _key_on_line(text, line)
             key_text = f", key '{key}'" if key else ""
             raise ConfigError(

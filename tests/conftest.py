@@ -1,0 +1,135 @@
+"""Shared fixtures: isolated user dirs, a CLI runner, a loopback HTTP server, the test models."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from ytlocal.cli import cli
+from ytlocal.config import checkout_models_dir
+from ytlocal.registry import ModelStore
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_MODELS = ("whisper-tiny.en", "smollm2-135m-instruct")
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real user's config, data or cache folders."""
+    home = tmp_path_factory.mktemp("home")
+    for variable in list(os.environ):
+        if variable.startswith("YTLOCAL_"):
+            monkeypatch.delenv(variable)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    return home
+
+
+@pytest.fixture
+def run_cli():
+    """Run ``ytlocal ARGS`` in-process; returns click's Result (exit_code, stdout, stderr)."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def run_ytlocal(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ytlocal in a real subprocess, as a user would."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "ytlocal.cli", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=REPO_ROOT)
+
+
+@pytest.fixture(scope="session")
+def test_models_store() -> ModelStore:
+    """The checkout's store with the test models installed (pulled from PyPI when missing)."""
+    root = checkout_models_dir()
+    assert root is not None, "tests run from a source checkout"
+    store = ModelStore(root)
+    for name in TEST_MODELS:
+        store.pull(name)
+    return store
+
+
+@dataclass
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 serving ``routes`` (path -> bytes or handler) and counting hits."""
+
+    routes: dict[str, bytes | Callable] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    hits: Counter = field(default_factory=Counter)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def loopback_server():
+    state = LoopbackServer()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):  # keep test output clean
+            pass
+
+        def _serve(self, with_body: bool):
+            path = self.path.split("?", 1)[0]
+            state.hits[(self.command, path)] += 1
+            route = state.routes.get(path)
+            if callable(route):
+                route(self, with_body)
+                return
+            if route is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            for name, value in state.headers.get(path, {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(route)))
+            self.end_headers()
+            if with_body:
+                self.wfile.write(route)
+
+        def do_GET(self):
+            self._serve(True)
+
+        def do_HEAD(self):
+            self._serve(False)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_loopback_port() -> int:
+    """A loopback port nothing listens on (connections are refused at once)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
