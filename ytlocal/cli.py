@@ -232,6 +232,141 @@ def models_path(app: AppContext, name: str) -> None:
     click.echo(str(store.resolve(spec.name, spec.kind).path))
 
 
+# ------------------------------------------------------------------------------ transcribe
+
+
+def source_options(function):
+    """Options of every command that reads sources (URLs, playlists, files, folders, lists, stdin)."""
+    decorators = [
+        click.option("--offline", is_flag=True, default=None,
+                     help="Never touch the network: local files and already cached videos only."),
+        click.option("--limit", type=click.IntRange(min=1), help="At most N videos from each playlist or channel."),
+        click.option("--cookies", type=click.Path(exists=True, dir_okay=False), help="Netscape cookies file for yt-dlp."),
+        click.option("--cookies-from-browser", metavar="BROWSER", help="Let yt-dlp read cookies from a browser (e.g. firefox)."),
+        click.option("--rate-limit", metavar="RATE", help="Download speed limit, e.g. 2M or 500K (bytes/s)."),
+        click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True, help="Download retries."),
+        click.option("--captions", type=click.Choice(["never", "prefer", "auto"]), default="never", show_default=True,
+                     help="prefer: use the creator's subtitles when present instead of ASR; auto: also auto-captions."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def whisper_options(function):
+    decorators = [
+        click.option("--whisper-model", metavar="NAME|PATH", help="Catalog name or model folder (default: whisper-base)."),
+        click.option("--language", metavar="CODE", help="Spoken language, e.g. en, de (default: detect)."),
+        click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True,
+                     help="translate: English text from any spoken language."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where whisper runs (default: auto)."),
+        click.option("--threads", type=click.IntRange(min=0), help="CPU threads (default: physical cores)."),
+        click.option("--word-timestamps", is_flag=True, help="Keep per-word timings (json)."),
+        click.option("--no-batch", is_flag=True, help="Plain sequential decoding instead of the batched pipeline."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+@dataclass
+class Outcome:
+    total: int = 0
+    failures: list = None
+
+    def __post_init__(self):
+        self.failures = []
+
+    def fail(self, source: str, error: YtlocalError) -> None:
+        self.failures.append((source, error))
+        message = str(error)
+        click.echo(f"ytlocal: error: {message if source in message else f'{source}: {message}'}", err=True)
+
+    def finish(self, ctx: click.Context, what: str) -> None:
+        if not self.failures:
+            return
+        if self.total > 1:
+            click.echo(f"ytlocal: {len(self.failures)} of {self.total} {what} failed; the others completed", err=True)
+        ctx.exit(self.failures[-1][1].exit_code)
+
+
+def _pipeline_settings(app: AppContext, *, offline, whisper_model=None, language=None, device=None, threads=None,
+                       output_dir=None, llm_model=None) -> Settings:
+    return app.settings(offline=True if offline else None, whisper_model=whisper_model, language=language,
+                        device=device, threads=threads, output_dir=str(output_dir) if output_dir else None,
+                        llm_model=llm_model)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where transcripts go (default: output_dir setting, else the current folder).")
+@click.option("-f", "--format", "formats", type=click.Choice(["txt", "srt", "vtt", "json", "all"]), multiple=True,
+              default=("txt",), show_default=True, help="Output format; repeat for several, or all.")
+@whisper_options
+@source_options
+@click.pass_context
+def transcribe(ctx: click.Context, sources, output_dir, formats, whisper_model, language, task, device, threads,
+               word_timestamps, no_batch, offline, limit, cookies, cookies_from_browser, rate_limit, retries,
+               captions) -> None:
+    """Transcribe videos, playlists, media files or folders with faster-whisper, locally.
+
+    SOURCE is a URL yt-dlp supports (video, playlist, channel), a media file, a folder of media
+    files, a text file with one source per line (# comments), or - to read sources from stdin.
+
+    Example: ytlocal transcribe https://youtu.be/VIDEO_ID -f srt -f txt -o transcripts/
+    """
+    from .acquire import AcquireOptions, Failure, acquire
+    from .config import effective_threads, resolve_cache_dir
+    from .naming import output_stem
+    from .transcribe import TranscribeOptions, WhisperEngine, transcribe_media
+    from .transcript import FORMATS, write_transcript
+
+    app: AppContext = ctx.obj
+    settings = _pipeline_settings(app, offline=offline, whisper_model=whisper_model, language=language,
+                                  device=device, threads=threads, output_dir=output_dir)
+    cache_dir = resolve_cache_dir(settings)
+    chosen_formats = list(FORMATS) if "all" in formats else list(dict.fromkeys(formats))
+    model = app.store().resolve(settings.whisper_model, "whisper")
+    acquire_options = AcquireOptions(cache_dir=cache_dir, offline=settings.offline, limit=limit, cookies=cookies,
+                                     cookies_from_browser=cookies_from_browser, rate_limit=rate_limit,
+                                     retries=retries, captions=captions, language=settings.language)
+    transcribe_options = TranscribeOptions(language=settings.language, task=task, word_timestamps=word_timestamps,
+                                           batched=not no_batch)
+    engine: list[WhisperEngine] = []
+
+    def get_engine() -> WhisperEngine:
+        if not engine:
+            engine.append(WhisperEngine(model, settings.device, effective_threads(settings)))
+        return engine[0]
+
+    out_dir = Path(settings.output_dir).expanduser()
+    outcome = Outcome()
+    stdin = sys.stdin if "-" in sources else None
+    with StageBar() as bar:
+        for item in acquire(sources, acquire_options, stdin=stdin, progress=bar):
+            outcome.total += 1
+            if isinstance(item, Failure):
+                bar.close()
+                outcome.fail(item.source, item.error)
+                continue
+            try:
+                transcript = transcribe_media(item, model, get_engine, transcribe_options, cache_dir,
+                                              device=settings.device, use_captions=captions, progress=bar)
+                paths = write_transcript(transcript, out_dir, output_stem(item.title, item.video_id), chosen_formats)
+            except YtlocalError as error:
+                bar.close()
+                outcome.fail(item.source, error)
+                continue
+            bar.close()
+            if transcript.is_empty:
+                click.echo(f"ytlocal: warning: no speech found in {item.title!r}; the transcript is empty", err=True)
+            origin = transcript.model if transcript.model.startswith("captions:") else f"whisper {transcript.model}"
+            click.echo(f"{item.title} ({origin}, {len(transcript.segments)} segments, "
+                       f"language {transcript.language or '?'}): " + ", ".join(str(p) for p in paths))
+    outcome.finish(ctx, "sources")
+
+
 # ---------------------------------------------------------------------------------- doctor
 
 

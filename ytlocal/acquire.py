@@ -1,0 +1,549 @@
+"""Acquire: turn what the user typed (URLs, playlists, files, folders, lists, stdin) into :class:`Media`.
+
+Web sources go through yt-dlp: audio only (``bestaudio/best``), into the cache under
+``media/<extractor>-<video id>/``, with the metadata saved through ``YoutubeDL.sanitize_info``. A URL
+already fetched is served from the cache without a single request (a URL index maps it to its
+folder, and YouTube-style URLs are keyed by extractor and id before any request). Local media files
+are used in place. Every media file is probed (PyAV) before it is accepted: no audio stream, an
+empty file or a file that is not media is refused with a clear :class:`SourceError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import urllib.parse
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TextIO
+
+from .errors import SourceError
+from .store import atomic_write_json, read_json
+
+MEDIA_EXTENSIONS = frozenset(
+    ".mp3 .m4a .aac .wav .flac .ogg .oga .opus .webm .mp4 .mkv .mov .avi .wma .mka .m4v .3gp .amr "
+    ".aiff .aif .mpga .mpeg .ts".split()
+)
+SOURCE_LIST_EXTENSIONS = frozenset({".txt", ".list", ".urls"})
+CAPTION_MODES = ("never", "prefer", "auto")
+_URL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+Progress = Callable[[str, int, "int | None"], None]
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+@dataclass
+class Chapter:
+    title: str
+    start: float
+    end: float
+
+
+@dataclass
+class Media:
+    """One piece of audio ready for transcription, with what users need to know about it later."""
+
+    key: str
+    source: str
+    audio_path: Path
+    title: str
+    extractor: str
+    video_id: str
+    duration: float | None = None
+    channel: str | None = None
+    upload_date: str | None = None
+    webpage_url: str | None = None
+    description: str | None = None
+    chapters: list[Chapter] = field(default_factory=list)
+    language: str | None = None
+    captions_path: Path | None = None
+    captions_kind: str | None = None  # "manual" or "auto"
+    captions_checked: bool = False
+
+    @property
+    def is_web(self) -> bool:
+        return self.extractor != "file"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["audio_path"] = str(self.audio_path)
+        data["captions_path"] = str(self.captions_path) if self.captions_path else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Media":
+        data = dict(data)
+        data["audio_path"] = Path(data["audio_path"])
+        data["captions_path"] = Path(data["captions_path"]) if data.get("captions_path") else None
+        data["chapters"] = [Chapter(**chapter) for chapter in data.get("chapters") or []]
+        return cls(**data)
+
+
+@dataclass
+class AcquireOptions:
+    cache_dir: Path
+    offline: bool = False
+    limit: int | None = None
+    cookies: str | None = None
+    cookies_from_browser: str | None = None
+    rate_limit: str | None = None
+    retries: int = 3
+    captions: str = "never"
+    language: str | None = None
+
+
+@dataclass
+class SourceItem:
+    """One thing to acquire: a URL (maybe a playlist) or a local media file."""
+
+    kind: str  # "url" or "file"
+    value: str
+    origin: str  # what the user typed, for messages
+
+
+@dataclass
+class Failure:
+    """A source that could not be acquired; the batch goes on without it."""
+
+    source: str
+    error: SourceError
+
+
+# ---------------------------------------------------------------------------- expanding input
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL_PATTERN.match(text.strip()))
+
+
+def _check_url(text: str) -> str:
+    url = text.strip()
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme.lower() in ("http", "https") and not parsed.hostname:
+        raise SourceError(f"malformed URL {url!r}: it has no host")
+    if any(ch.isspace() for ch in url):
+        raise SourceError(f"malformed URL {url!r}: it contains spaces")
+    return url
+
+
+def _read_source_list(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SourceError(f"{path} is not a UTF-8 text file of sources") from None
+    lines = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip() if not is_url(raw.strip()) else raw.strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _looks_like_source_list(path: Path) -> bool:
+    if path.suffix.lower() not in SOURCE_LIST_EXTENSIONS:
+        return False
+    try:
+        lines = _read_source_list(path)
+    except SourceError:
+        return False
+    base = path.parent
+    return bool(lines) and all(is_url(line) or (base / line).expanduser().exists() or Path(line).expanduser().exists()
+                               for line in lines)
+
+
+def expand_sources(sources: Iterable[str], stdin: TextIO | None = None) -> list[SourceItem | Failure]:
+    """Expand folders, lists and ``-`` into single items, in order. Problems become :class:`Failure`s."""
+    result: list[SourceItem | Failure] = []
+    for source in sources:
+        try:
+            if source == "-":
+                if stdin is None:
+                    raise SourceError("'-' reads sources from standard input, but there is none")
+                lines = [line.split("#", 1)[0].strip() if not is_url(line.strip()) else line.strip()
+                         for line in stdin.read().splitlines()]
+                result.extend(expand_sources([line for line in lines if line], None))
+                continue
+            if is_url(source):
+                result.append(SourceItem("url", _check_url(source), source))
+                continue
+            path = Path(source).expanduser()
+            if not path.exists():
+                raise SourceError(f"no such file, folder or URL: {source}")
+            if path.is_dir():
+                media = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS)
+                if not media:
+                    raise SourceError(f"the folder {path} holds no media files "
+                                      f"({', '.join(sorted(MEDIA_EXTENSIONS)[:6])}, ...)")
+                result.extend(SourceItem("file", str(p.resolve()), str(p)) for p in media)
+                continue
+            if _looks_like_source_list(path):
+                entries = []
+                for line in _read_source_list(path):
+                    relative = path.parent / line
+                    entries.append(line if is_url(line) or not relative.exists() else str(relative))
+                result.extend(expand_sources(entries, None))
+                continue
+            result.append(SourceItem("file", str(path.resolve()), source))
+        except SourceError as error:
+            result.append(Failure(source, error))
+    return result
+
+
+# ------------------------------------------------------------------------------- local media
+
+
+def probe_audio(path: Path) -> float | None:
+    """Duration in seconds of the first audio stream; refuses what has no audio or is not media."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise SourceError(f"cannot read {path}: {error.strerror}") from error
+    if size == 0:
+        raise SourceError(f"{path} is an empty file (0 bytes)")
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            streams = container.streams.audio
+            if not streams:
+                raise SourceError(f"{path} has no audio stream")
+            stream = streams[0]
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base)
+            if container.duration is not None:
+                return container.duration / 1_000_000
+            return None
+    except SourceError:
+        raise
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as error:
+        raise SourceError(f"{path} is not a media file ffmpeg can read ({_first_line(error)})") from error
+
+
+def file_key(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(4 * 1024 * 1024):
+            digest.update(chunk)
+    return f"file-{digest.hexdigest()[:16]}"
+
+
+def local_media(path: Path) -> Media:
+    duration = probe_audio(path)
+    key = file_key(path)
+    return Media(key=key, source=str(path), audio_path=path, title=path.stem, extractor="file",
+                 video_id=key.removeprefix("file-")[:12], duration=duration, captions_checked=True)
+
+
+# ----------------------------------------------------------------------------------- yt-dlp
+
+
+def _first_line(error: BaseException) -> str:
+    text = _ANSI.sub("", str(error)).strip()
+    text = re.sub(r"^ERROR:\s*", "", text)
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class _QuietLogger:
+    """yt-dlp talks through this; warnings are kept for error messages, nothing is printed."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def debug(self, message: str) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warning(self, message: str) -> None:
+        self.warnings.append(_ANSI.sub("", message))
+
+    def error(self, message: str) -> None:
+        pass
+
+
+def _ydl_options(options: AcquireOptions, target_dir: Path, progress: Progress, title: str,
+                 logger: _QuietLogger) -> dict[str, Any]:
+    """The one place yt-dlp options are built. No postprocessors, no --exec: nothing runs commands."""
+
+    def hook(status: dict[str, Any]) -> None:
+        if status.get("status") == "downloading":
+            total = status.get("total_bytes") or status.get("total_bytes_estimate")
+            progress(f"download {title}", int(status.get("downloaded_bytes") or 0), int(total) if total else None)
+        elif status.get("status") == "finished":
+            done = int(status.get("downloaded_bytes") or status.get("total_bytes") or 0)
+            progress(f"download {title}", done, done or None)
+
+    opts: dict[str, Any] = {
+        "format": "bestaudio/best",
+        "outtmpl": {"default": str(target_dir / "audio.%(ext)s")},
+        "noplaylist": True,
+        "quiet": True,
+        "no_warnings": False,
+        "noprogress": True,
+        "logger": logger,
+        "progress_hooks": [hook],
+        "retries": options.retries,
+        "fragment_retries": options.retries,
+        "socket_timeout": 30,
+        "overwrites": True,
+        "continuedl": True,
+        "postprocessors": [],
+    }
+    if options.rate_limit:
+        from yt_dlp.utils import parse_bytes
+
+        limit = parse_bytes(options.rate_limit)
+        if limit is None:
+            raise SourceError(f"--rate-limit {options.rate_limit!r} is not a rate like 500K or 2M")
+        opts["ratelimit"] = limit
+    if options.cookies:
+        opts["cookiefile"] = options.cookies
+    if options.cookies_from_browser:
+        opts["cookiesfrombrowser"] = (options.cookies_from_browser,)
+    if options.captions != "never":
+        language = options.language or "en"
+        opts.update({
+            "writesubtitles": True,
+            "writeautomaticsub": options.captions == "auto",
+            "subtitleslangs": [language, f"{language}-.*"],
+            "subtitlesformat": "vtt/srt/best",
+        })
+    return opts
+
+
+def _extractor_key(url: str) -> str | None:
+    """``<extractor>-<id>`` from the URL alone, without a request (None for generic URLs)."""
+    from yt_dlp.extractor import gen_extractor_classes
+
+    for extractor in gen_extractor_classes():
+        if extractor.ie_key() == "Generic":
+            continue
+        try:
+            if extractor.suitable(url):
+                temp_id = extractor.get_temp_id(url)
+                return _safe_key(f"{extractor.ie_key().lower()}-{temp_id}") if temp_id else None
+        except Exception:  # an extractor's URL regex must never break acquisition
+            continue
+    return None
+
+
+def _safe_key(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "item"
+    if len(cleaned) > 80:
+        cleaned = cleaned[:60] + "-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    return cleaned
+
+
+class MediaCache:
+    """``<cache>/media/<key>/`` folders and the URL index that lets a rerun skip the network."""
+
+    def __init__(self, cache_dir: Path):
+        self.root = Path(cache_dir) / "media"
+        self.url_index = self.root / "_urls"
+
+    def _url_file(self, url: str) -> Path:
+        return self.url_index / f"{hashlib.sha256(url.encode()).hexdigest()[:32]}.json"
+
+    def lookup(self, url: str, key: str | None = None) -> Media | None:
+        keys = [key] if key else []
+        index_file = self._url_file(url)
+        if index_file.is_file():
+            try:
+                keys.insert(0, read_json(index_file)["key"])
+            except (OSError, ValueError, KeyError):
+                pass
+        for candidate in keys:
+            media = self.load(candidate)
+            if media is not None:
+                return media
+        return None
+
+    def load(self, key: str) -> Media | None:
+        record = self.root / key / "media.json"
+        if not record.is_file():
+            return None
+        try:
+            media = Media.from_dict(read_json(record))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        return media if media.audio_path.is_file() else None
+
+    def save(self, media: Media, url: str, info: dict[str, Any]) -> None:
+        folder = self.root / media.key
+        atomic_write_json(folder / "info.json", info)
+        atomic_write_json(folder / "media.json", media.to_dict())
+        atomic_write_json(self._url_file(url), {"key": media.key, "url": url})
+
+
+def _chapters(info: dict[str, Any]) -> list[Chapter]:
+    chapters = []
+    for chapter in info.get("chapters") or []:
+        try:
+            chapters.append(Chapter(str(chapter.get("title") or ""), float(chapter["start_time"]),
+                                    float(chapter["end_time"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return chapters
+
+
+def _final_audio_path(info: dict[str, Any]) -> Path | None:
+    for download in info.get("requested_downloads") or []:
+        path = download.get("filepath")
+        if path and Path(path).is_file():
+            return Path(path)
+    path = info.get("filepath") or info.get("_filename")
+    return Path(path) if path and Path(path).is_file() else None
+
+
+def _captions(info: dict[str, Any], options: AcquireOptions) -> tuple[Path | None, str | None]:
+    requested = info.get("requested_subtitles") or {}
+    manual = info.get("subtitles") or {}
+    for language, subtitle in requested.items():
+        path = subtitle.get("filepath")
+        if not path or not Path(path).is_file():
+            continue
+        kind = "manual" if language in manual else "auto"
+        if kind == "auto" and options.captions != "auto":
+            continue
+        return Path(path), kind
+    return None, None
+
+
+def _download(source: str | dict[str, Any], options: AcquireOptions, cache: MediaCache,
+              progress: Progress, source_label: str) -> tuple[Media, dict[str, Any]]:
+    """Download one video (a URL, or an info dict yt-dlp already extracted) into its cache folder."""
+    import yt_dlp
+    from yt_dlp.utils import DownloadError
+
+    logger = _QuietLogger()
+    template_dir = cache.root / "%(extractor_key)s-%(id)s"
+    try:
+        with yt_dlp.YoutubeDL(_ydl_options(options, template_dir, progress, source_label, logger)) as ydl:
+            if isinstance(source, str):
+                info = ydl.extract_info(source, download=True)
+            else:
+                info = ydl.process_ie_result(dict(source), download=True)
+            if info is None:
+                raise SourceError(f"{source_label}: yt-dlp returned nothing")
+            info = ydl.sanitize_info(info)
+    except DownloadError as error:
+        raise SourceError(f"{source_label}: {_first_line(error)}") from error
+    except OSError as error:
+        raise SourceError(f"{source_label}: {error}") from error
+    if info.get("_type") in ("playlist", "multi_video"):
+        raise SourceError(f"{source_label} is a playlist; give it as a source on its own to expand it")
+    audio = _final_audio_path(info)
+    if audio is None:
+        raise SourceError(f"{source_label}: yt-dlp reported no downloaded file")
+    duration = probe_audio(audio)
+    captions_path, captions_kind = _captions(info, options)
+    webpage_url = info.get("webpage_url") or (source if isinstance(source, str) else None)
+    return Media(
+        key=audio.parent.name, source=source_label, audio_path=audio, title=str(info.get("title") or info.get("id")),
+        extractor=str(info.get("extractor_key") or "web"), video_id=str(info.get("id") or audio.parent.name),
+        duration=float(info["duration"]) if info.get("duration") else duration,
+        channel=info.get("channel") or info.get("uploader"), upload_date=info.get("upload_date"),
+        webpage_url=webpage_url, description=info.get("description"), chapters=_chapters(info),
+        language=info.get("language"), captions_path=captions_path, captions_kind=captions_kind,
+        captions_checked=options.captions != "never",
+    ), info
+
+
+def _expand_url(url: str, options: AcquireOptions) -> list[tuple[str, str | dict[str, Any]]]:
+    """A playlist/channel URL becomes its entries (in order, up to ``limit``); a video becomes its
+    extracted info, so the download needs no second request for the page."""
+    import itertools
+
+    import yt_dlp
+    from yt_dlp.utils import DownloadError
+
+    opts = {"quiet": True, "no_warnings": True, "logger": _QuietLogger(), "extract_flat": "in_playlist",
+            "skip_download": True, "retries": options.retries, "socket_timeout": 30}
+    if options.cookies:
+        opts["cookiefile"] = options.cookies
+    if options.cookies_from_browser:
+        opts["cookiesfrombrowser"] = (options.cookies_from_browser,)
+    try:
+        with yt_dlp.YoutubeDL(opts) as ydl:
+            info = ydl.extract_info(url, download=False, process=False)
+            if info is None:
+                raise SourceError(f"{url}: yt-dlp found nothing there")
+            if info.get("_type") in ("url", "url_transparent") and info.get("url"):
+                return [(url, info["url"])]
+            if info.get("_type") not in ("playlist", "multi_video"):
+                return [(url, info)]
+            raw_entries = itertools.islice(info.get("entries") or [], options.limit)
+            entries: list[tuple[str, str | dict[str, Any]]] = []
+            for index, entry in enumerate(raw_entries, start=1):
+                if entry is None:
+                    continue
+                if entry.get("_type") in ("url", "url_transparent") and entry.get("url"):
+                    entries.append((entry["url"], entry["url"]))
+                else:
+                    entries.append((f"{url}#{entry.get('id') or index}", entry))
+            return entries
+    except DownloadError as error:
+        raise SourceError(f"{url}: {_first_line(error)}") from error
+
+
+def acquire_url(url: str, options: AcquireOptions, progress: Progress = _no_progress,
+                entry: dict[str, Any] | None = None) -> Media:
+    """One video URL (or a playlist entry yt-dlp already resolved) -> cached audio + metadata."""
+    cache = MediaCache(options.cache_dir)
+    key = None if entry is not None else _extractor_key(url)
+    cached = cache.lookup(url, key)
+    wants_captions = options.captions != "never"
+    if cached is not None and (not wants_captions or cached.captions_checked or options.offline):
+        return cached
+    if options.offline:
+        raise SourceError(f"offline mode: {url} is not in the cache ({cache.root}); fetch it on a "
+                          f"connected machine first, or give a local file")
+    media, info = _download(entry if entry is not None else url, options, cache, progress, url)
+    cache.save(media, url, info)
+    return media
+
+
+def acquire(sources: Iterable[str], options: AcquireOptions, *, stdin: TextIO | None = None,
+            progress: Progress = _no_progress) -> Iterator[Media | Failure]:
+    """Yield a :class:`Media` or a :class:`Failure` for every video the sources name, in order.
+
+    One bad item never stops the others: its failure is yielded and the loop goes on.
+    """
+    for item in expand_sources(sources, stdin):
+        if isinstance(item, Failure):
+            yield item
+            continue
+        if item.kind == "file":
+            try:
+                yield local_media(Path(item.value))
+            except SourceError as error:
+                yield Failure(item.origin, error)
+            continue
+        cache = MediaCache(options.cache_dir)
+        if options.offline or cache.lookup(item.value, _extractor_key(item.value)) is not None:
+            entries = [(item.value, item.value)]  # cached videos and offline runs never list playlists
+        else:
+            try:
+                entries = _expand_url(item.value, options)
+            except SourceError as error:
+                yield Failure(item.origin, error)
+                continue
+        for label, target in entries:
+            try:
+                if isinstance(target, str):
+                    yield acquire_url(target, options, progress)
+                else:
+                    yield acquire_url(label, options, progress, entry=target)
+            except SourceError as error:
+                yield Failure(label, error)
+
+
+def media_info_json(media: Media) -> str:
+    return json.dumps(media.to_dict(), indent=2, ensure_ascii=False)

@@ -1,0 +1,215 @@
+"""The :class:`Transcript` data model and its file formats: writers for txt/srt/vtt/json, readers for
+srt/vtt/json (ytlocal's json is lossless and reads back as input)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import SourceError
+from .store import atomic_write_text
+
+FORMAT_VERSION = 1
+FORMATS = ("txt", "srt", "vtt", "json")
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: list[Word] | None = None
+
+
+@dataclass
+class Transcript:
+    """What was said, when, in which language, and how it was obtained."""
+
+    segments: list[Segment]
+    language: str | None = None
+    language_probability: float | None = None
+    duration: float | None = None
+    model: str = ""
+    model_sha256: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    media: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def text(self) -> str:
+        return " ".join(segment.text for segment in self.segments).strip()
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(segment.text.strip() for segment in self.segments)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ytlocal_transcript"] = FORMAT_VERSION
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Transcript":
+        segments = []
+        for raw in data.get("segments", []):
+            words = raw.get("words")
+            segments.append(Segment(
+                start=float(raw["start"]), end=float(raw["end"]), text=str(raw["text"]),
+                words=[Word(**word) for word in words] if words is not None else None,
+            ))
+        return cls(
+            segments=segments,
+            language=data.get("language"),
+            language_probability=data.get("language_probability"),
+            duration=data.get("duration"),
+            model=data.get("model", ""),
+            model_sha256=data.get("model_sha256"),
+            options=dict(data.get("options") or {}),
+            media=dict(data.get("media") or {}),
+            format_version=int(data.get("format_version", FORMAT_VERSION)),
+        )
+
+
+# ------------------------------------------------------------------------------------ writers
+
+
+def _clock(seconds: float, separator: str) -> str:
+    milliseconds = max(0, int(round(seconds * 1000)))
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _cue_text(text: str) -> str:
+    # A blank line ends a cue and "-->" starts one: neither may appear inside cue text.
+    return re.sub(r"\n\s*\n", "\n", text.strip()).replace("-->", "->")
+
+
+def render_txt(transcript: Transcript) -> str:
+    return "".join(f"{segment.text.strip()}\n" for segment in transcript.segments if segment.text.strip())
+
+
+def render_srt(transcript: Transcript) -> str:
+    blocks = []
+    for index, segment in enumerate((s for s in transcript.segments if s.text.strip()), start=1):
+        blocks.append(f"{index}\n{_clock(segment.start, ',')} --> {_clock(segment.end, ',')}\n{_cue_text(segment.text)}\n")
+    return "\n".join(blocks)
+
+
+def render_vtt(transcript: Transcript) -> str:
+    blocks = ["WEBVTT\n"]
+    for segment in transcript.segments:
+        if segment.text.strip():
+            blocks.append(f"{_clock(segment.start, '.')} --> {_clock(segment.end, '.')}\n{_cue_text(segment.text)}\n")
+    return "\n".join(blocks)
+
+
+def render_json(transcript: Transcript) -> str:
+    return json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"txt": render_txt, "srt": render_srt, "vtt": render_vtt, "json": render_json}
+
+
+def write_transcript(transcript: Transcript, directory: Path, stem: str, formats: list[str]) -> list[Path]:
+    """Write ``stem.<ext>`` for each format into ``directory`` atomically; returns the paths."""
+    written = []
+    for extension in formats:
+        path = Path(directory) / f"{stem}.{extension}"
+        atomic_write_text(path, RENDERERS[extension](transcript))
+        written.append(path)
+    return written
+
+
+# ------------------------------------------------------------------------------------ readers
+
+_CUE_TIMING = re.compile(
+    r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
+)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _seconds(clock: str) -> float:
+    parts = clock.replace(",", ".").split(":")
+    value = 0.0
+    for part in parts:
+        value = value * 60 + float(part)
+    return value
+
+
+def parse_cues(text: str) -> list[Segment]:
+    """Cues of an SRT or WebVTT file. Rolling auto-captions (each cue repeating the previous line)
+    are de-duplicated so every spoken line appears once."""
+    segments: list[Segment] = []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    index = 0
+    while index < len(lines):
+        match = _CUE_TIMING.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        index += 1
+        cue_lines = []
+        while index < len(lines) and lines[index].strip():
+            cue_lines.append(_TAGS.sub("", lines[index]).strip())
+            index += 1
+        cue_lines = [line for line in cue_lines if line]
+        if segments and cue_lines:
+            previous_lines = segments[-1].text.split("\n")
+            # Drop lines that repeat the end of the previous cue (YouTube's rolling captions).
+            while cue_lines and cue_lines[0] in previous_lines:
+                cue_lines.pop(0)
+        if not cue_lines:
+            continue
+        segments.append(Segment(_seconds(match.group("start")), _seconds(match.group("end")), "\n".join(cue_lines)))
+    for segment in segments:
+        segment.text = " ".join(segment.text.split("\n"))
+    return segments
+
+
+def read_transcript(path: Path) -> Transcript:
+    """Read a transcript file: ytlocal ``.json``, ``.srt``, ``.vtt`` or plain ``.txt``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise SourceError(f"{path} is not UTF-8 text") from None
+    except OSError as error:
+        raise SourceError(f"cannot read {path}: {error.strerror}") from error
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SourceError(f"{path} is not valid JSON (line {error.lineno}: {error.msg})") from error
+        if not isinstance(data, dict) or "ytlocal_transcript" not in data:
+            raise SourceError(f"{path} is not a ytlocal transcript (.json written by `ytlocal transcribe`)")
+        try:
+            return Transcript.from_dict(data)
+        except (KeyError, TypeError, ValueError) as error:
+            raise SourceError(f"{path} is a damaged ytlocal transcript ({error})") from error
+    if suffix in (".srt", ".vtt"):
+        segments = parse_cues(text)
+        if not segments and text.strip() and suffix == ".srt":
+            raise SourceError(f"{path} has no subtitle cues")
+        return Transcript(segments=segments, duration=segments[-1].end if segments else 0.0,
+                          model=f"file:{suffix[1:]}", media={"title": path.stem, "source": str(path)})
+    if suffix == ".txt":
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        # No timings in plain text: number the lines so order is kept; times are unknown (0).
+        segments = [Segment(0.0, 0.0, line) for line in lines]
+        return Transcript(segments=segments, duration=None, model="file:txt",
+                          media={"title": path.stem, "source": str(path)})
+    raise SourceError(f"{path}: unknown transcript format {suffix or '(none)'}; use .json, .srt, .vtt or .txt")
