@@ -9,5 +9,8 @@ VENV="${YTLOCAL_VENV:-$ROOT/.venv}"
 YT="$VENV/bin/ytlocal"
 "$YT" models pull whisper-base smollm2-135m-instruct
 "$YT" doctor
+OUT="$ROOT/out/demo"
+"$YT" transcribe "$ROOT/scripts/sample/bees-talk.opus" -o "$OUT" -f txt -f srt -f json
 echo
-echo "ytlocal is ready: $YT (models in $("$YT" models path whisper-base | xargs dirname))"
+echo "Demo done. The transcript of the bundled sample is in $OUT:"
+ls -1 "$OUT"

@@ -200,6 +200,12 @@ def expand_sources(sources: Iterable[str], stdin: TextIO | None = None) -> list[
 
 def probe_audio(path: Path) -> float | None:
     """Duration in seconds of the first audio stream; refuses what has no audio or is not media."""
+    return probe_media(path)[0]
+
+
+def probe_media(path: Path) -> tuple[float | None, dict[str, str]]:
+    """(duration of the first audio stream, container tags such as title/artist); refuses what has
+    no audio stream or is not media at all."""
     try:
         size = path.stat().st_size
     except OSError as error:
@@ -214,11 +220,12 @@ def probe_audio(path: Path) -> float | None:
             if not streams:
                 raise SourceError(f"{path} has no audio stream")
             stream = streams[0]
+            tags = {str(k).lower(): str(v) for k, v in {**container.metadata, **stream.metadata}.items()}
             if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base)
+                return float(stream.duration * stream.time_base), tags
             if container.duration is not None:
-                return container.duration / 1_000_000
-            return None
+                return container.duration / 1_000_000, tags
+            return None, tags
     except SourceError:
         raise
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as error:
@@ -234,10 +241,14 @@ def file_key(path: Path) -> str:
 
 
 def local_media(path: Path) -> Media:
-    duration = probe_audio(path)
+    """A media file used in place; its title tag (if any) or its name becomes the title."""
+    duration, tags = probe_media(path)
     key = file_key(path)
-    return Media(key=key, source=str(path), audio_path=path, title=path.stem, extractor="file",
-                 video_id=key.removeprefix("file-")[:12], duration=duration, captions_checked=True)
+    title = tags.get("title", "").strip() or path.stem
+    channel = (tags.get("artist") or tags.get("album_artist") or "").strip() or None
+    return Media(key=key, source=str(path), audio_path=path, title=title, extractor="file",
+                 video_id=key.removeprefix("file-")[:12], duration=duration, channel=channel,
+                 captions_checked=True)
 
 
 # ----------------------------------------------------------------------------------- yt-dlp
