@@ -253,20 +253,27 @@ def source_options(function):
     return function
 
 
-def whisper_options(function):
-    decorators = [
-        click.option("--whisper-model", metavar="NAME|PATH", help="Catalog name or model folder (default: whisper-base)."),
-        click.option("--language", metavar="CODE", help="Spoken language, e.g. en, de (default: detect)."),
-        click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True,
-                     help="translate: English text from any spoken language."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where whisper runs (default: auto)."),
-        click.option("--threads", type=click.IntRange(min=0), help="CPU threads (default: physical cores)."),
-        click.option("--word-timestamps", is_flag=True, help="Keep per-word timings (json)."),
-        click.option("--no-batch", is_flag=True, help="Plain sequential decoding instead of the batched pipeline."),
-    ]
-    for decorator in reversed(decorators):
-        function = decorator(function)
-    return function
+def whisper_options(spoken_language_flag: str):
+    """Options of every command that may transcribe; the spoken-language flag's name differs
+    (``summarize`` uses ``--language`` for the summary's language)."""
+
+    def apply(function):
+        decorators = [
+            click.option("--whisper-model", metavar="NAME|PATH", help="Catalog name or model folder (default: whisper-base)."),
+            click.option(spoken_language_flag, "spoken_language", metavar="CODE",
+                         help="Spoken language, e.g. en, de (default: detect)."),
+            click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True,
+                         help="translate: English text from any spoken language."),
+            click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where whisper runs (default: auto)."),
+            click.option("--threads", type=click.IntRange(min=0), help="CPU threads (default: physical cores)."),
+            click.option("--word-timestamps", is_flag=True, help="Keep per-word timings (json)."),
+            click.option("--no-batch", is_flag=True, help="Plain sequential decoding instead of the batched pipeline."),
+        ]
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
 
 
 @dataclass
@@ -290,11 +297,31 @@ class Outcome:
         ctx.exit(self.failures[-1][1].exit_code)
 
 
-def _pipeline_settings(app: AppContext, *, offline, whisper_model=None, language=None, device=None, threads=None,
-                       output_dir=None, llm_model=None) -> Settings:
-    return app.settings(offline=True if offline else None, whisper_model=whisper_model, language=language,
-                        device=device, threads=threads, output_dir=str(output_dir) if output_dir else None,
-                        llm_model=llm_model)
+def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language, task, device, threads,
+                    word_timestamps, no_batch, limit, cookies, cookies_from_browser, rate_limit, retries, captions,
+                    output_dir, llm=None, n_ctx=None, summarize_options=None):
+    from .acquire import AcquireOptions
+    from .config import effective_threads, resolve_cache_dir
+    from .pipeline import Pipeline
+    from .transcribe import TranscribeOptions
+
+    settings = app.settings(offline=True if offline else None, whisper_model=whisper_model, language=spoken_language,
+                            device=device, threads=threads, output_dir=str(output_dir) if output_dir else None,
+                            llm_model=llm)
+    cache_dir = resolve_cache_dir(settings)
+    acquire_options = AcquireOptions(cache_dir=cache_dir, offline=settings.offline, limit=limit, cookies=cookies,
+                                     cookies_from_browser=cookies_from_browser, rate_limit=rate_limit,
+                                     retries=retries, captions=captions, language=settings.language)
+    pipeline = Pipeline(
+        store=app.store(), cache_dir=cache_dir, whisper_name=settings.whisper_model, llm_name=settings.llm_model,
+        acquire_options=acquire_options,
+        transcribe_options=TranscribeOptions(language=settings.language, task=task, word_timestamps=word_timestamps,
+                                             batched=not no_batch),
+        captions=captions, device=settings.device, threads=effective_threads(settings), n_ctx=n_ctx,
+    )
+    if summarize_options is not None:
+        pipeline.summarize_options = summarize_options
+    return settings, pipeline
 
 
 @cli.command()
@@ -303,12 +330,10 @@ def _pipeline_settings(app: AppContext, *, offline, whisper_model=None, language
               help="Where transcripts go (default: output_dir setting, else the current folder).")
 @click.option("-f", "--format", "formats", type=click.Choice(["txt", "srt", "vtt", "json", "all"]), multiple=True,
               default=("txt",), show_default=True, help="Output format; repeat for several, or all.")
-@whisper_options
+@whisper_options("--language")
 @source_options
 @click.pass_context
-def transcribe(ctx: click.Context, sources, output_dir, formats, whisper_model, language, task, device, threads,
-               word_timestamps, no_batch, offline, limit, cookies, cookies_from_browser, rate_limit, retries,
-               captions) -> None:
+def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> None:
     """Transcribe videos, playlists, media files or folders with faster-whisper, locally.
 
     SOURCE is a URL yt-dlp supports (video, playlist, channel), a media file, a folder of media
@@ -316,44 +341,26 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, whisper_model, 
 
     Example: ytlocal transcribe https://youtu.be/VIDEO_ID -f srt -f txt -o transcripts/
     """
-    from .acquire import AcquireOptions, Failure, acquire
-    from .config import effective_threads, resolve_cache_dir
+    from .acquire import Failure
     from .naming import output_stem
-    from .transcribe import TranscribeOptions, WhisperEngine, transcribe_media
     from .transcript import FORMATS, write_transcript
 
-    app: AppContext = ctx.obj
-    settings = _pipeline_settings(app, offline=offline, whisper_model=whisper_model, language=language,
-                                  device=device, threads=threads, output_dir=output_dir)
-    cache_dir = resolve_cache_dir(settings)
+    settings, pipeline = _build_pipeline(ctx.obj, output_dir=output_dir, **options)
+    pipeline.whisper_model  # an unknown or missing model fails before any download
     chosen_formats = list(FORMATS) if "all" in formats else list(dict.fromkeys(formats))
-    model = app.store().resolve(settings.whisper_model, "whisper")
-    acquire_options = AcquireOptions(cache_dir=cache_dir, offline=settings.offline, limit=limit, cookies=cookies,
-                                     cookies_from_browser=cookies_from_browser, rate_limit=rate_limit,
-                                     retries=retries, captions=captions, language=settings.language)
-    transcribe_options = TranscribeOptions(language=settings.language, task=task, word_timestamps=word_timestamps,
-                                           batched=not no_batch)
-    engine: list[WhisperEngine] = []
-
-    def get_engine() -> WhisperEngine:
-        if not engine:
-            engine.append(WhisperEngine(model, settings.device, effective_threads(settings)))
-        return engine[0]
-
     out_dir = Path(settings.output_dir).expanduser()
     outcome = Outcome()
     stdin = sys.stdin if "-" in sources else None
     with StageBar() as bar:
-        for item in acquire(sources, acquire_options, stdin=stdin, progress=bar):
+        for item in pipeline.items(list(sources), stdin=stdin, progress=bar):
             outcome.total += 1
             if isinstance(item, Failure):
                 bar.close()
                 outcome.fail(item.source, item.error)
                 continue
             try:
-                transcript = transcribe_media(item, model, get_engine, transcribe_options, cache_dir,
-                                              device=settings.device, use_captions=captions, progress=bar)
-                paths = write_transcript(transcript, out_dir, output_stem(item.title, item.video_id), chosen_formats)
+                transcript = pipeline.transcribe(item, progress=bar)
+                paths = write_transcript(transcript, out_dir, output_stem(item.title, item.item_id), chosen_formats)
             except YtlocalError as error:
                 bar.close()
                 outcome.fail(item.source, error)
@@ -361,9 +368,98 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, whisper_model, 
             bar.close()
             if transcript.is_empty:
                 click.echo(f"ytlocal: warning: no speech found in {item.title!r}; the transcript is empty", err=True)
-            origin = transcript.model if transcript.model.startswith("captions:") else f"whisper {transcript.model}"
+            origin = transcript.model if ":" in transcript.model else f"whisper {transcript.model}"
             click.echo(f"{item.title} ({origin}, {len(transcript.segments)} segments, "
                        f"language {transcript.language or '?'}): " + ", ".join(str(p) for p in paths))
+    outcome.finish(ctx, "sources")
+
+
+# ------------------------------------------------------------------------------- summarize
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output-dir", metavar="DIR|-", help="Where summaries go; - writes the summary to stdout.")
+@click.option("--llm", metavar="NAME|FILE.gguf", help="Catalog name or GGUF file (default: smollm2-135m-instruct).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "hashnode", "json", "txt"]), default="md",
+              show_default=True, help="Summary format.")
+@click.option("--length", type=click.Choice(["short", "medium", "long"]), default="medium", show_default=True,
+              help="How many key points, TL;DR sentences and section bullets.")
+@click.option("--instructions", metavar="TEXT", help="Extra instructions for the model, e.g. 'focus on the data'.")
+@click.option("--language", "summary_language", metavar="LANG", help="Language to write the summary in (default: as the model does).")
+@click.option("--with-transcript", is_flag=True, help="Also write the transcript (txt, srt, json) next to the summary.")
+@click.option("--n-ctx", type=click.IntRange(min=64), help="LLM context size in tokens (default: 2048, measured fastest here).")
+@click.option("--timings", is_flag=True, help="Print each stage's wall time at the end.")
+@whisper_options("--audio-language")
+@source_options
+@click.pass_context
+def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instructions, summary_language,
+              with_transcript, n_ctx, timings, **options) -> None:
+    """Summarize videos, playlists, media files, folders or transcript files, locally.
+
+    Runs acquire -> transcribe -> summarize -> render for each SOURCE. SOURCE may also be a
+    transcript (.txt, .srt, .vtt or ytlocal's .json): then speech recognition is skipped.
+
+    Example: ytlocal summarize https://youtu.be/VIDEO_ID --length short -o summaries/
+    """
+    from .acquire import Failure
+    from .naming import output_stem
+    from .pipeline import is_transcript_file, whisper_info
+    from .render import FILE_SUFFIX, Document, render
+    from .store import atomic_write_text
+    from .summarize import SummarizeOptions
+    from .transcript import write_transcript
+
+    to_stdout = output_dir == "-"
+    summarize_options = SummarizeOptions(length=length, instructions=instructions, language=summary_language)
+    settings, pipeline = _build_pipeline(ctx.obj, output_dir=None if to_stdout else output_dir, llm=llm,
+                                         n_ctx=n_ctx, summarize_options=summarize_options, **options)
+    pipeline.llm_model  # an unknown, missing or broken model fails before any download
+    if not all(is_transcript_file(source) for source in sources):
+        pipeline.whisper_model  # the same for whisper, unless every source is a transcript
+    out_dir = Path(settings.output_dir).expanduser()
+    outcome = Outcome()
+    stdin = sys.stdin if "-" in sources else None
+    with StageBar() as bar:
+        for item in pipeline.items(list(sources), stdin=stdin, progress=bar):
+            outcome.total += 1
+            if isinstance(item, Failure):
+                bar.close()
+                outcome.fail(item.source, item.error)
+                continue
+            try:
+                summary = pipeline.summarize(item, progress=bar)
+                bar.close()
+                transcript = item.transcript
+                media = dict(transcript.media or {})
+                if item.media is not None:
+                    media.update(item.media.to_dict())
+                media.setdefault("title", item.title)
+                media.setdefault("source", item.source)
+                document = Document(summary, media, transcript.language, whisper_info(transcript))
+                with pipeline.timed("render"):
+                    text = render(document, fmt)
+                    stem = output_stem(item.title, item.item_id)
+                    written = []
+                    if to_stdout:
+                        click.echo(text, nl=False)
+                    else:
+                        path = out_dir / f"{stem}{FILE_SUFFIX[fmt]}"
+                        atomic_write_text(path, text)
+                        written.append(path)
+                    if with_transcript:
+                        written += write_transcript(transcript, out_dir, stem, ["txt", "srt", "json"])
+            except YtlocalError as error:
+                bar.close()
+                outcome.fail(item.source, error)
+                continue
+            for warning in summary.warnings:
+                click.echo(f"ytlocal: warning: {warning}", err=True)
+            if written:
+                click.echo(f"{item.title}: " + ", ".join(str(p) for p in written), err=to_stdout)
+    if timings:
+        click.echo("timings (wall seconds): " + ", ".join(
+            f"{stage} {seconds:.1f}" for stage, seconds in pipeline.timings.items()), err=True)
     outcome.finish(ctx, "sources")
 
 

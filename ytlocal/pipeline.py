@@ -1,0 +1,157 @@
+"""The stages chained: source -> Media -> Transcript -> Summary -> rendered files.
+
+:class:`Pipeline` holds the loaded models (whisper and the LLM are each loaded at most once per
+process, and only when a stage actually needs them: a fully cached rerun loads nothing) and the wall
+time spent in each stage.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, TextIO
+
+from .acquire import AcquireOptions, Failure, Media, _looks_like_source_list, acquire, is_url
+from .errors import SourceError, YtlocalError
+from .registry import ModelStore, ResolvedModel
+from .summarize import SummarizeOptions, Summary, summarize_transcript
+from .transcribe import TranscribeOptions, WhisperEngine, transcribe_media
+from .transcript import Transcript, read_transcript
+
+TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")
+Progress = Callable[[str, int, "int | None"], None]
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+def is_transcript_file(source: str) -> bool:
+    """A transcript given as input (ASR is skipped): .json/.srt/.vtt, or a .txt that is not a source list."""
+    if source == "-" or is_url(source):
+        return False
+    path = Path(source).expanduser()
+    if not path.is_file() or path.suffix.lower() not in TRANSCRIPT_SUFFIXES:
+        return False
+    return path.suffix.lower() != ".txt" or not _looks_like_source_list(path)
+
+
+@dataclass
+class Item:
+    """One video's way through the pipeline."""
+
+    source: str
+    media: Media | None = None
+    transcript: Transcript | None = None
+    summary: Summary | None = None
+
+    @property
+    def title(self) -> str:
+        if self.media is not None:
+            return self.media.title
+        if self.transcript is not None and self.transcript.media.get("title"):
+            return str(self.transcript.media["title"])
+        return Path(self.source).stem
+
+    @property
+    def item_id(self) -> str:
+        if self.media is not None:
+            return self.media.video_id
+        if self.transcript is not None and self.transcript.media.get("video_id"):
+            return str(self.transcript.media["video_id"])
+        return "transcript"
+
+
+@dataclass
+class Pipeline:
+    store: ModelStore
+    cache_dir: Path
+    whisper_name: str
+    llm_name: str
+    acquire_options: AcquireOptions
+    transcribe_options: TranscribeOptions = field(default_factory=TranscribeOptions)
+    summarize_options: SummarizeOptions = field(default_factory=SummarizeOptions)
+    captions: str = "never"
+    device: str = "auto"
+    threads: int = 0
+    n_ctx: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    _whisper_model: ResolvedModel | None = None
+    _engine: WhisperEngine | None = None
+    _llm_model: ResolvedModel | None = None
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+
+    @property
+    def whisper_model(self) -> ResolvedModel:
+        if self._whisper_model is None:
+            self._whisper_model = self.store.resolve(self.whisper_name, "whisper")
+        return self._whisper_model
+
+    @property
+    def llm_model(self) -> ResolvedModel:
+        if self._llm_model is None:
+            self._llm_model = self.store.resolve(self.llm_name, "llm")
+        return self._llm_model
+
+    def engine(self) -> WhisperEngine:
+        if self._engine is None:
+            with self.timed("load whisper"):
+                self._engine = WhisperEngine(self.whisper_model, self.device, self.threads)
+        return self._engine
+
+    def items(self, sources: list[str], stdin: TextIO | None = None,
+              progress: Progress = _no_progress) -> Iterator[Item | Failure]:
+        """Acquire every source in order: transcript files are read, everything else goes through
+        :func:`~ytlocal.acquire.acquire`. Failures are yielded, never raised."""
+        for source in sources:
+            if is_transcript_file(source):
+                try:
+                    transcript = read_transcript(Path(source).expanduser())
+                except SourceError as error:
+                    yield Failure(source, error)
+                    continue
+                yield Item(source, transcript=transcript)
+                continue
+            with self.timed("acquire"):
+                results = list(acquire([source], self.acquire_options, stdin=stdin, progress=progress))
+            for result in results:
+                yield result if isinstance(result, Failure) else Item(source, media=result)
+
+    def transcribe(self, item: Item, progress: Progress = _no_progress) -> Transcript:
+        if item.transcript is None:
+            assert item.media is not None
+            with self.timed("transcribe"):
+                item.transcript = transcribe_media(item.media, self.whisper_model, self.engine,
+                                                   self.transcribe_options, self.cache_dir, device=self.device,
+                                                   use_captions=self.captions, progress=progress)
+        return item.transcript
+
+    def summarize(self, item: Item, progress: Progress = _no_progress) -> Summary:
+        transcript = self.transcribe(item, progress)
+        spec = self.store.catalog.find(self.llm_name)
+        languages = spec.languages if spec is not None else ()
+        with self.timed("summarize"):
+            item.summary = summarize_transcript(
+                transcript, self.llm_model, self.summarize_options, cache_dir=self.cache_dir, n_ctx=self.n_ctx,
+                threads=self.threads, model_languages=languages, progress=progress)
+        return item.summary
+
+
+def whisper_info(transcript: Transcript) -> dict[str, str | None] | None:
+    if not transcript.model:
+        return None
+    if transcript.model.startswith(("file:", "captions:")):
+        return {"name": transcript.model, "sha256": None}
+    return {"name": transcript.model, "sha256": transcript.model_sha256}
+
+
+__all__ = ["Item", "Pipeline", "YtlocalError", "is_transcript_file", "whisper_info"]

@@ -1,0 +1,254 @@
+"""Render a summary: Markdown with YAML front matter (default), a Hashnode post, JSON, plain text.
+
+Everything that comes from outside (titles, transcript text, model output) is escaped for the target
+format: front-matter values are JSON-quoted strings (valid YAML, so no title can break out of them) and
+Markdown text has its structural characters escaped and HTML neutralised.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .summarize import Point, Summary
+from .summarize.text import content_words
+
+RENDER_FORMATS = ("md", "hashnode", "json", "txt")
+FILE_SUFFIX = {"md": ".md", "hashnode": ".hashnode.md", "json": ".summary.json", "txt": ".summary.txt"}
+
+
+@dataclass
+class Document:
+    """A summary with what is known about its source and the models that made it."""
+
+    summary: Summary
+    media: dict[str, Any]
+    language: str | None
+    whisper: dict[str, Any] | None
+    generated_at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0))
+
+    @property
+    def url(self) -> str | None:
+        url = self.media.get("webpage_url")
+        return url if isinstance(url, str) and re.match(r"^https?://", url) else None
+
+    @property
+    def duration(self) -> float | None:
+        value = self.media.get("duration")
+        return float(value) if value else None
+
+
+def clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def timestamp_link(seconds: float, url: str | None) -> str:
+    label = clock(seconds)
+    if not url:
+        return f"[{label}]"
+    separator = "&" if "?" in url else "?"
+    return f"[{label}]({url}{separator}t={int(seconds)})"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def md_escape(text: str) -> str:
+    """Text that renders as itself in Markdown: no emphasis, links, headings, tables or raw HTML."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"^(\d+)\.", r"\1\\.", text)  # "1. x" at the start would become a list
+
+
+def yaml_string(value: Any) -> str:
+    """A YAML scalar that can hold any text: a JSON string (YAML 1.2 is a superset of JSON)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _upload_date(raw: Any) -> str | None:
+    text = str(raw or "")
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if re.fullmatch(r"\d{8}", text) else (text or None)
+
+
+def tags(summary: Summary, limit: int = 5) -> list[str]:
+    counts = Counter(word for point in summary.key_points for word in set(content_words(point.text)))
+    counts.update(word for word in set(content_words(summary.tldr)))
+    chosen = [word for word, _count in counts.most_common() if not word.isdigit() and len(word) > 3][:limit]
+    return ["summary", *chosen]
+
+
+def _point_line(point: Point, document: Document, bullet: str = "-") -> str:
+    if document.summary.has_timings:
+        return f"{bullet} {timestamp_link(point.start, document.url)} {md_escape(point.text)}"
+    return f"{bullet} {md_escape(point.text)}"
+
+
+def _sections_markdown(document: Document, heading_level: str = "###") -> list[str]:
+    lines: list[str] = []
+    for section in document.summary.sections:
+        if document.summary.has_timings:
+            span = f"{clock(section.start)}–{clock(section.end)}"
+            lines.append(f"{heading_level} {span} · {md_escape(section.heading)}")
+        else:
+            lines.append(f"{heading_level} {md_escape(section.heading)}")
+        lines.append("")
+        lines.extend(_point_line(point, document) for point in section.bullets)
+        lines.append("")
+    return lines
+
+
+def render_markdown(document: Document) -> str:
+    summary = document.summary
+    models = {"llm": {"name": summary.llm["name"], "sha256": summary.llm["sha256"]}}
+    if document.whisper:
+        models = {"whisper": document.whisper, **models}
+    front = [
+        "---",
+        f"title: {yaml_string(summary.title)}",
+        f"source: {yaml_string(document.url or document.media.get('source'))}",
+        f"channel: {yaml_string(document.media.get('channel'))}",
+        f"upload_date: {yaml_string(_upload_date(document.media.get('upload_date')))}",
+        f"duration: {yaml_string(clock(document.duration) if document.duration else None)}",
+        f"language: {yaml_string(document.language)}",
+        "models:",
+    ]
+    for role, info in models.items():
+        front.append(f"  {role}:")
+        front.append(f"    name: {yaml_string(info.get('name'))}")
+        front.append(f"    sha256: {yaml_string(info.get('sha256'))}")
+    front += [
+        f"generated_at: {yaml_string(document.generated_at.isoformat())}",
+        f"generator: {yaml_string(f'ytlocal {__version__}')}",
+        "tags: [" + ", ".join(yaml_string(tag) for tag in tags(summary)) + "]",
+        "---",
+        "",
+    ]
+    body = [f"# {md_escape(summary.title)}", "", "## TL;DR", "", md_escape(summary.tldr) or "-", "",
+            "## Key points", ""]
+    body += [_point_line(point, document) for point in summary.key_points]
+    body += ["", "## Sections", ""]
+    body += _sections_markdown(document)
+    return "\n".join(front + body).rstrip() + "\n"
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "video"
+
+
+def hashnode_cuid(key: str) -> str:
+    """A 25-character lowercase id, the same for the same video every time."""
+    number = int(hashlib.sha256(key.encode()).hexdigest(), 16)
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    digits = []
+    while len(digits) < 24:
+        number, remainder = divmod(number, 36)
+        digits.append(alphabet[remainder])
+    return "c" + "".join(digits)
+
+
+def _youtube_watch_url(document: Document) -> str | None:
+    extractor = str(document.media.get("extractor") or "").lower()
+    video_id = document.media.get("video_id")
+    if extractor.startswith("youtube") and video_id:
+        return f"https://www.youtube.com/watch?v={video_id}"
+    return document.url
+
+
+def render_hashnode(document: Document) -> str:
+    summary = document.summary
+    video_title = str(document.media.get("title") or summary.title)
+    post_title = f"[SUMMARIZE YOUTUBE]{video_title}"
+    published = document.generated_at.astimezone(_dt.timezone.utc)
+    date_text = published.strftime("%a %b %d %Y %H:%M:%S") + " GMT+0000 (Coordinated Universal Time)"
+    lines = [
+        "---",
+        f"title: {json.dumps(post_title, ensure_ascii=False)}",
+        f"datePublished: {date_text}",
+        f"cuid: {hashnode_cuid(str(document.media.get('key') or video_title))}",
+        f"slug: {slugify(post_title)}",
+        "tags: summarize-youtube",
+        "",
+        "---",
+        "",
+    ]
+    watch = _youtube_watch_url(document)
+    if watch:
+        lines += [f"%[{watch}]", ""]
+    lines += ["Here is a summary:", ""]
+    for point in summary.key_points:
+        lines += [_point_line(point, document, bullet="*"), ""]
+    lines += ["## TL;DR", "", md_escape(summary.tldr) or "-", "", "## Sections", ""]
+    lines += _sections_markdown(document)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_json(document: Document) -> str:
+    data = {
+        "ytlocal_summary": 1,
+        "generator": f"ytlocal {__version__}",
+        "generated_at": document.generated_at.isoformat(),
+        "media": document.media,
+        "language": document.language,
+        "models": {"whisper": document.whisper, "llm": document.summary.llm},
+        "summary": {
+            "title": document.summary.title,
+            "tldr": document.summary.tldr,
+            "key_points": [{"start": p.start, "text": p.text, "origin": p.origin} for p in document.summary.key_points],
+            "sections": [
+                {"heading": s.heading, "start": s.start, "end": s.end, "from_chapter": s.from_chapter,
+                 "bullets": [{"start": p.start, "text": p.text, "origin": p.origin} for p in s.bullets]}
+                for s in document.summary.sections
+            ],
+        },
+        "chunks": [
+            {"index": c.index, "start": c.start, "end": c.end, "tokens": c.tokens, "chapters": c.chapters,
+             "notes": [{"start": n.start, "text": n.text, "origin": n.origin, "support": n.support} for n in c.notes]}
+            for c in document.summary.chunks
+        ],
+        "has_timings": document.summary.has_timings,
+        "options": document.summary.options,
+        "stats": document.summary.stats,
+        "warnings": document.summary.warnings,
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_txt(document: Document) -> str:
+    summary = document.summary
+
+    def line(point: Point) -> str:
+        return f"- [{clock(point.start)}] {point.text}" if summary.has_timings else f"- {point.text}"
+
+    out = [summary.title, "=" * min(len(summary.title), 80), ""]
+    if document.url or document.media.get("source"):
+        out += [f"Source: {document.url or document.media.get('source')}", ""]
+    out += ["TL;DR", summary.tldr, "", "Key points"] + [line(p) for p in summary.key_points] + [""]
+    for section in summary.sections:
+        span = f"[{clock(section.start)}-{clock(section.end)}] " if summary.has_timings else ""
+        out += [f"{span}{section.heading}"] + [line(p) for p in section.bullets] + [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+RENDERERS = {"md": render_markdown, "hashnode": render_hashnode, "json": render_json, "txt": render_txt}
+
+
+def render(document: Document, fmt: str) -> str:
+    return RENDERERS[fmt](document)

@@ -1,0 +1,177 @@
+"""Token-aware chunking of a transcript, measured with the loaded model's own tokenizer.
+
+Chunks end on segment boundaries (and, where the budget allows, on sentence ends), carry their start and
+end times, and follow the video's chapters: a long chapter is split, a tiny one is merged into its
+neighbour. Nothing is dropped: every segment lands in exactly one chunk, and a segment longer than the
+whole budget is cut into pieces that each fit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from .text import remove_filler, split_sentences
+
+TokenCounter = Callable[[str], int]
+TINY_CHAPTER_SHARE = 0.2  # chapters under 20% of a chunk's budget join a neighbour
+
+
+@dataclass
+class Piece:
+    """A unit the chunker packs: a transcript segment (or a part of an over-long one), filler removed."""
+
+    start: float
+    end: float
+    text: str
+    tokens: int
+    segment: int  # index of the transcript segment it comes from
+
+
+@dataclass
+class Chunk:
+    index: int
+    start: float
+    end: float
+    pieces: list[Piece]
+    tokens: int
+    chapters: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(piece.text for piece in self.pieces)
+
+    @property
+    def segments(self) -> list[int]:
+        return sorted({piece.segment for piece in self.pieces})
+
+
+@dataclass
+class ChapterSpan:
+    title: str
+    start: float
+    end: float
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(re.search(r"[.!?…]['\")\]]*$", text.strip()))
+
+
+def _split_long(text: str, limit: int, count: TokenCounter) -> list[str]:
+    """Cut text that alone exceeds ``limit`` tokens: at sentences, then at words. Never drops words."""
+    parts: list[str] = []
+    current = ""
+    units = split_sentences(text)
+    if len(units) <= 1:
+        units = text.split()
+    for unit in units:
+        candidate = f"{current} {unit}".strip()
+        if current and count(candidate) > limit:
+            parts.append(current)
+            current = unit
+        else:
+            current = candidate
+        while count(current) > limit:  # a single word-less run (e.g. a URL): hard cut by characters
+            cut = max(1, len(current) * limit // max(count(current), 1))
+            parts.append(current[:cut])
+            current = current[cut:]
+    if current:
+        parts.append(current)
+    return parts
+
+
+def make_pieces(segments: Sequence, budget: int, count: TokenCounter) -> list[Piece]:
+    pieces = []
+    for index, segment in enumerate(segments):
+        text = remove_filler(segment.text.strip())
+        if not text:
+            continue
+        tokens = count(text)
+        if tokens <= budget:
+            pieces.append(Piece(segment.start, segment.end, text, tokens, index))
+            continue
+        for part in _split_long(text, budget, count):
+            pieces.append(Piece(segment.start, segment.end, part, count(part), index))
+    return pieces
+
+
+def _pack(pieces: list[Piece], budget: int) -> list[list[Piece]]:
+    """Pack pieces in order into balanced groups of at most ``budget`` tokens, preferring sentence ends."""
+    total = sum(piece.tokens for piece in pieces)
+    if total <= budget:
+        return [pieces] if pieces else []
+    target = min(budget, math.ceil(total / math.ceil(total / budget)))
+    groups: list[list[Piece]] = []
+    current: list[Piece] = []
+    size = 0
+    for piece in pieces:
+        if current and (size + piece.tokens > budget or size >= target):
+            # Prefer to end at a sentence: move trailing pieces after the last sentence end forward.
+            cut = len(current)
+            while cut > 0 and not _ends_sentence(current[cut - 1].text):
+                cut -= 1
+            kept = sum(p.tokens for p in current[:cut])
+            carried = current[cut:] if cut and kept >= 0.6 * target else []
+            if carried and sum(p.tokens for p in carried) + piece.tokens <= budget:
+                current = current[:cut]
+            else:
+                carried = []
+            groups.append(current)
+            current = carried + [piece]
+            size = sum(p.tokens for p in current)
+            continue
+        current.append(piece)
+        size += piece.tokens
+    if current:
+        groups.append(current)
+    return groups
+
+
+def chunk_transcript(segments: Sequence, tokens_per_chunk: int, count: TokenCounter,
+                     chapters: Sequence[ChapterSpan] = ()) -> list[Chunk]:
+    """Split ``segments`` (objects with start, end, text) into chunks of at most ``tokens_per_chunk``."""
+    if tokens_per_chunk < 16:
+        raise ValueError("tokens_per_chunk must be at least 16")
+    pieces = make_pieces(segments, tokens_per_chunk, count)
+    if not pieces:
+        return []
+    # One group of pieces per chapter (pieces before the first chapter join it); no chapters: one group.
+    spans = sorted((c for c in chapters if c.end > c.start), key=lambda c: c.start)
+    groups: list[tuple[list[str], list[Piece]]] = []
+    if spans:
+        bounds = [span.start for span in spans[1:]]
+        buckets: list[list[Piece]] = [[] for _ in spans]
+        for piece in pieces:
+            position = sum(1 for bound in bounds if piece.start >= bound)
+            buckets[position].append(piece)
+        groups = [([span.title], bucket) for span, bucket in zip(spans, buckets) if bucket]
+        groups = _merge_tiny(groups, tokens_per_chunk)
+    else:
+        groups = [([], pieces)]
+    chunks: list[Chunk] = []
+    for titles, group in groups:
+        for packed in _pack(group, tokens_per_chunk):
+            chunks.append(Chunk(len(chunks), packed[0].start, max(p.end for p in packed), packed,
+                                sum(p.tokens for p in packed), list(titles)))
+    return chunks
+
+
+def _merge_tiny(groups: list[tuple[list[str], list[Piece]]], budget: int) -> list[tuple[list[str], list[Piece]]]:
+    merged: list[tuple[list[str], list[Piece]]] = []
+    for titles, pieces in groups:
+        size = sum(p.tokens for p in pieces)
+        if merged and size < TINY_CHAPTER_SHARE * budget:
+            previous_titles, previous = merged[-1]
+            if sum(p.tokens for p in previous) + size <= budget:
+                merged[-1] = (previous_titles + titles, previous + pieces)
+                continue
+        if merged:
+            previous_titles, previous = merged[-1]
+            if sum(p.tokens for p in previous) < TINY_CHAPTER_SHARE * budget and \
+                    sum(p.tokens for p in previous) + size <= budget:
+                merged[-1] = (previous_titles + titles, previous + pieces)
+                continue
+        merged.append((titles, pieces))
+    return merged

@@ -1,0 +1,179 @@
+"""The LLM seam: a loaded GGUF model run by llama-cpp-python, reused across chunks and videos.
+
+Settings follow measurement on a 2-core laptop CPU with SmolLM2-135M (scripts/bench_summarize.py and the
+issue notes): a 2048-token context (prompt processing slows as the context grows: ~380 prompt tokens/s
+at 2k, ~290 at 4k, ~260 at 8k), flash attention on, batch 512, threads = physical cores. Greedy
+decoding with a fixed seed makes the same input give the same output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError, SummaryError
+from ..registry import ResolvedModel
+from ..store import atomic_write_json, read_json
+
+DEFAULT_N_CTX = 2048
+TEMPLATE_MARGIN_TOKENS = 24  # chat-template tags around each message (measured: SmolLM2 ChatML adds ~5 per message)
+_LOADED: dict[tuple, "LlamaBackend"] = {}
+
+
+@dataclass
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+    cached: bool = False
+
+
+@dataclass
+class LlmStats:
+    calls: int = 0
+    cached_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    retries: int = 0
+    fallbacks: int = 0
+
+    def add(self, generation: Generation) -> None:
+        if generation.cached:
+            self.cached_calls += 1
+            return
+        self.calls += 1
+        self.prompt_tokens += generation.prompt_tokens
+        self.completion_tokens += generation.completion_tokens
+        self.seconds += generation.seconds
+
+
+@dataclass
+class SamplingOptions:
+    temperature: float = 0.0
+    repeat_penalty: float = 1.1
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
+    seed: int = 0
+
+
+class LlamaBackend:
+    """One loaded GGUF model. Use :func:`load_backend` to share it across the whole process."""
+
+    def __init__(self, model: ResolvedModel, n_ctx: int | None = None, threads: int = 0):
+        import os
+
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        import llama_cpp
+
+        self.model = model
+        requested = n_ctx or DEFAULT_N_CTX
+        try:
+            self.llama = llama_cpp.Llama(
+                model_path=str(model.path), n_ctx=requested, n_threads=threads or None, n_batch=512,
+                flash_attn=True, seed=0, verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(f"llama.cpp cannot load {model.path}: {error}") from error
+        trained = self.llama._model.n_ctx_train()  # llama-cpp-python has no public accessor
+        if n_ctx is None and trained < requested:
+            # A model trained on a shorter context: never run it past what it was trained for.
+            self.llama = llama_cpp.Llama(model_path=str(model.path), n_ctx=trained, n_threads=threads or None,
+                                         n_batch=512, flash_attn=True, seed=0, verbose=False)
+        self.n_ctx = self.llama.n_ctx()
+        self.n_ctx_train = trained
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        return sum(self.count_tokens(m["content"]) for m in messages) + TEMPLATE_MARGIN_TOKENS
+
+    def chat(self, messages: list[dict[str, str]], max_tokens: int, sampling: SamplingOptions,
+             stop: list[str] | None = None) -> Generation:
+        needed = self.prompt_tokens(messages) + max_tokens
+        if needed > self.n_ctx:
+            # llama-cpp-python would silently shorten max_tokens; refuse instead (a chunking bug).
+            raise SummaryError(f"prompt of {needed - max_tokens} tokens + {max_tokens} output tokens does not "
+                               f"fit the {self.n_ctx}-token context")
+        started = time.perf_counter()
+        result = self.llama.create_chat_completion(
+            messages=messages, max_tokens=max_tokens, temperature=sampling.temperature, top_k=1 if sampling.temperature == 0 else 40,
+            repeat_penalty=sampling.repeat_penalty, frequency_penalty=sampling.frequency_penalty,
+            presence_penalty=sampling.presence_penalty, seed=sampling.seed, stop=stop,
+        )
+        usage = result.get("usage", {})
+        return Generation(
+            text=result["choices"][0]["message"]["content"] or "",
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            seconds=time.perf_counter() - started,
+        )
+
+
+def load_backend(model: ResolvedModel, n_ctx: int | None = None, threads: int = 0) -> LlamaBackend:
+    """The process-wide backend for this model file and context (loaded on first use)."""
+    key = (str(model.path), model.sha256, n_ctx, threads)
+    if key not in _LOADED:
+        _LOADED[key] = LlamaBackend(model, n_ctx, threads)
+    return _LOADED[key]
+
+
+class CallCache:
+    """Every LLM call's result on disk, keyed by model hash, messages, limits and prompt version, so a
+    killed run resumes without redoing finished calls (map chunks first of all)."""
+
+    def __init__(self, cache_dir: Path | None):
+        self.root = Path(cache_dir) / "llm" if cache_dir else None
+
+    @staticmethod
+    def key(model_sha256: str, messages: list[dict[str, str]], max_tokens: int, sampling: SamplingOptions,
+            n_ctx: int, version: int) -> str:
+        material = json.dumps({"model": model_sha256, "messages": messages, "max_tokens": max_tokens,
+                               "sampling": sampling.__dict__, "n_ctx": n_ctx, "version": version}, sort_keys=True)
+        return hashlib.sha256(material.encode()).hexdigest()[:40]
+
+    def get(self, key: str) -> Generation | None:
+        if self.root is None:
+            return None
+        path = self.root / key[:2] / f"{key}.json"
+        if not path.is_file():
+            return None
+        try:
+            data = read_json(path)
+            return Generation(data["text"], data["prompt_tokens"], data["completion_tokens"], data["seconds"], True)
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put(self, key: str, generation: Generation) -> None:
+        if self.root is None:
+            return
+        atomic_write_json(self.root / key[:2] / f"{key}.json", {
+            "text": generation.text, "prompt_tokens": generation.prompt_tokens,
+            "completion_tokens": generation.completion_tokens, "seconds": generation.seconds,
+        })
+
+
+@dataclass
+class LlmSession:
+    """A backend plus the call cache and the statistics of one summary."""
+
+    backend: Any
+    cache: CallCache
+    version: int
+    stats: LlmStats = field(default_factory=LlmStats)
+
+    def chat(self, messages: list[dict[str, str]], max_tokens: int, sampling: SamplingOptions,
+             stop: list[str] | None = None) -> Generation:
+        key = CallCache.key(self.backend.model.sha256, messages, max_tokens, sampling, self.backend.n_ctx, self.version)
+        generation = self.cache.get(key)
+        if generation is None:
+            generation = self.backend.chat(messages, max_tokens, sampling, stop)
+            self.cache.put(key, generation)
+        self.stats.add(generation)
+        return generation

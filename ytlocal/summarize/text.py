@@ -1,0 +1,145 @@
+"""Plain-text tools the summarizer's guards are built from: content words, speech filler, sentences,
+n-gram repetition and grounding (support) scores. No model involved; all fast and deterministic."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Iterable
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being
+below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
+during each even ever every few for from further get gets getting got had hadn't has hasn't have haven't
+having he he'd he'll he's her here here's hers herself him himself his how how's however i i'd i'll i'm
+i've if in into is isn't it it's its itself just let's lot lots me more most much must mustn't my myself
+no nor not now of off on once one only or other ought our ours ourselves out over own really right same
+say says said see seem seems shall shan't she she'd she'll she's should shouldn't so some something such
+than that that's the their theirs them themselves then there there's these they they'd they'll they're
+they've thing things think this those though through to too under until up upon us very via was wasn't
+way we we'd we'll we're we've well were weren't what what's when when's where where's which while who
+who's whom why why's will with won't would wouldn't yeah yes yet you you'd you'll you're you've your
+yours yourself yourselves going gonna wanna kind sort actually basically literally okay ok oh um uh
+speaker speakers talk talks transcript video part mentions mentioned discusses discussed explains
+explained notes note
+""".split())
+
+# Speech filler that never belongs in a summary. "like," only with its comma (filler), never "I like".
+_FILLER_PATTERNS = [
+    r"\b(?:um+|uh+|erm+|uhm+|hmm+|mm+)\b[,.]?",
+    r"\byou know\b,?",
+    r"\bi mean\b,?",
+    r"(?<=[\s,])like,",
+    r"^like,",
+    r"\byou see\b,",
+    r"\bso yeah\b,?",
+    r"\bkind of like\b",
+]
+_FILLER = re.compile("|".join(_FILLER_PATTERNS), re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
+
+
+def remove_filler(text: str) -> str:
+    """Drop speech filler ("um", "you know", "I mean", "like,") and tidy the punctuation left behind."""
+    cleaned = _FILLER.sub(" ", text)
+    cleaned = re.sub(r"\s+([,.;:!?])", r"\1", cleaned)
+    cleaned = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", cleaned)
+    cleaned = re.sub(r"^[\s,;:]+", "", cleaned)
+    cleaned = re.sub(r"\s{2,}", " ", cleaned).strip()
+    if cleaned and cleaned[0].islower() and text[:1].isupper():
+        cleaned = cleaned[0].upper() + cleaned[1:]
+    return cleaned
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer: enough to match 'bees'/'bee', 'farmers'/'farmer', 'sprayed'/'spray'."""
+    for suffix, minimum in (("ies", 5), ("ing", 6), ("ed", 5), ("es", 5), ("s", 4)):
+        if word.endswith(suffix) and len(word) >= minimum:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix == "ies" else base
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Stemmed words that carry meaning (no stopwords, no one- or two-letter words, numbers kept)."""
+    return [stem(w) for w in words(text) if (len(w) > 2 or w.isdigit()) and w not in STOPWORDS]
+
+
+def names_and_numbers(text: str) -> set[str]:
+    """Capitalized words not at a sentence start, and numbers: the facts a model most often invents."""
+    found = set()
+    for sentence in split_sentences(text) or [text]:
+        tokens = _WORD.findall(sentence)
+        for index, token in enumerate(tokens):
+            bare = token.replace(",", "")
+            if any(ch.isdigit() for ch in bare):
+                found.add(bare.lower())
+            elif index > 0 and token[0].isupper() and token.lower() not in STOPWORDS and token != "I":
+                found.add(stem(token.lower()))
+    return found
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = _SENTENCE_END.split(text.strip())
+    return [part.strip() for part in parts if part.strip()]
+
+
+def support(claim: str, source_words: set[str], source_text_lower: str) -> float:
+    """How well ``claim`` is grounded in a source: the share of its content words found there, and 0
+    when it names a person, place or number the source never mentions."""
+    claim_words = content_words(claim)
+    if not claim_words:
+        return 0.0
+    for fact in names_and_numbers(claim):
+        if fact not in source_words and fact not in source_text_lower:
+            return 0.0
+    found = sum(1 for word in claim_words if word in source_words)
+    return found / len(claim_words)
+
+
+def ngrams(tokens: list[str], n: int) -> Iterable[tuple[str, ...]]:
+    return (tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+
+def max_ngram_repeats(text: str, n: int) -> int:
+    """How often the most frequent n-word sequence occurs (1 = no repetition)."""
+    tokens = words(text)
+    counts = Counter(ngrams(tokens, n))
+    return max(counts.values(), default=0)
+
+
+def is_looping(text: str) -> bool:
+    """The repetition check run on every generation: a repeated 8-word run, a 3-word run four times,
+    or the same line twice."""
+    lines = [line.strip().lower() for line in text.splitlines() if line.strip()]
+    if len(lines) != len(set(lines)):
+        return True
+    return max_ngram_repeats(text, 8) > 1 or max_ngram_repeats(text, 3) >= 4
+
+
+def similar(a: str, b: str) -> float:
+    """Jaccard similarity of content words: near-duplicate bullets score above ~0.6."""
+    left, right = set(content_words(a)), set(content_words(b))
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def tidy_sentence(text: str) -> str:
+    """One clean sentence: no bullet marks or quotes around it, filler removed, capitalized, ends in a stop."""
+    text = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", text.strip())
+    text = text.strip(" \"'“”")
+    text = remove_filler(text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    text = re.sub(r"[\s,;:–—-]+$", "", text)
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
