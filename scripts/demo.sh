@@ -10,7 +10,7 @@ YT="$VENV/bin/ytlocal"
 "$YT" models pull whisper-base smollm2-135m-instruct
 "$YT" doctor
 OUT="$ROOT/out/demo"
-"$YT" transcribe "$ROOT/scripts/sample/bees-talk.opus" -o "$OUT" -f txt -f srt -f json
+"$YT" summarize "$ROOT/scripts/sample/bees-talk.opus" -o "$OUT" --with-transcript --timings
 echo
-echo "Demo done. The transcript of the bundled sample is in $OUT:"
+echo "Demo done. The summary (and transcript) of the bundled sample are in $OUT:"
 ls -1 "$OUT"

@@ -202,8 +202,8 @@ def read_transcript(path: Path) -> Transcript:
             raise SourceError(f"{path} is a damaged ytlocal transcript ({error})") from error
     if suffix in (".srt", ".vtt"):
         segments = parse_cues(text)
-        if not segments and text.strip() and suffix == ".srt":
-            raise SourceError(f"{path} has no subtitle cues")
+        if not segments and text.strip() and not any(_CUE_TIMING.match(line) for line in text.splitlines()):
+            raise SourceError(f"{path} has no subtitle cues (no 'start --> end' timing lines)")
         return Transcript(segments=segments, duration=segments[-1].end if segments else 0.0,
                           model=f"file:{suffix[1:]}", media={"title": path.stem, "source": str(path)})
     if suffix == ".txt":

@@ -137,41 +137,37 @@ def chunk_transcript(segments: Sequence, tokens_per_chunk: int, count: TokenCoun
     pieces = make_pieces(segments, tokens_per_chunk, count)
     if not pieces:
         return []
-    # One group of pieces per chapter (pieces before the first chapter join it); no chapters: one group.
+    # One group per chapter (pieces before the first chapter join it); a chapter under 20% of the
+    # budget joins its neighbour's group; long groups are packed into several chunks.
     spans = sorted((c for c in chapters if c.end > c.start), key=lambda c: c.start)
-    groups: list[tuple[list[str], list[Piece]]] = []
+    titles_of: dict[int, str] = {}
     if spans:
         bounds = [span.start for span in spans[1:]]
         buckets: list[list[Piece]] = [[] for _ in spans]
         for piece in pieces:
             position = sum(1 for bound in bounds if piece.start >= bound)
             buckets[position].append(piece)
-        groups = [([span.title], bucket) for span, bucket in zip(spans, buckets) if bucket]
-        groups = _merge_tiny(groups, tokens_per_chunk)
+            titles_of[id(piece)] = spans[position].title
+        groups = _merge_tiny([bucket for bucket in buckets if bucket], tokens_per_chunk)
     else:
-        groups = [([], pieces)]
+        groups = [pieces]
     chunks: list[Chunk] = []
-    for titles, group in groups:
+    for group in groups:
         for packed in _pack(group, tokens_per_chunk):
+            titles = list(dict.fromkeys(titles_of[id(p)] for p in packed if id(p) in titles_of))
             chunks.append(Chunk(len(chunks), packed[0].start, max(p.end for p in packed), packed,
-                                sum(p.tokens for p in packed), list(titles)))
+                                sum(p.tokens for p in packed), titles))
     return chunks
 
 
-def _merge_tiny(groups: list[tuple[list[str], list[Piece]]], budget: int) -> list[tuple[list[str], list[Piece]]]:
-    merged: list[tuple[list[str], list[Piece]]] = []
-    for titles, pieces in groups:
-        size = sum(p.tokens for p in pieces)
-        if merged and size < TINY_CHAPTER_SHARE * budget:
-            previous_titles, previous = merged[-1]
-            if sum(p.tokens for p in previous) + size <= budget:
-                merged[-1] = (previous_titles + titles, previous + pieces)
-                continue
-        if merged:
-            previous_titles, previous = merged[-1]
-            if sum(p.tokens for p in previous) < TINY_CHAPTER_SHARE * budget and \
-                    sum(p.tokens for p in previous) + size <= budget:
-                merged[-1] = (previous_titles + titles, previous + pieces)
-                continue
-        merged.append((titles, pieces))
+def _merge_tiny(groups: list[list[Piece]], budget: int) -> list[list[Piece]]:
+    """A chapter smaller than a fifth of the budget is packed together with its neighbour (the
+    previous one; the next one for the first chapter)."""
+    merged: list[list[Piece]] = []
+    for group in groups:
+        if merged and (sum(p.tokens for p in group) < TINY_CHAPTER_SHARE * budget
+                       or sum(p.tokens for p in merged[-1]) < TINY_CHAPTER_SHARE * budget):
+            merged[-1] = merged[-1] + group
+        else:
+            merged.append(group)
     return merged

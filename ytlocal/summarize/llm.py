@@ -8,6 +8,7 @@ decoding with a fixed seed makes the same input give the same output.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import time
@@ -120,8 +121,20 @@ def load_backend(model: ResolvedModel, n_ctx: int | None = None, threads: int = 
     """The process-wide backend for this model file and context (loaded on first use)."""
     key = (str(model.path), model.sha256, n_ctx, threads)
     if key not in _LOADED:
+        if not _LOADED:
+            atexit.register(close_backends)
         _LOADED[key] = LlamaBackend(model, n_ctx, threads)
     return _LOADED[key]
+
+
+def close_backends() -> None:
+    """Free the loaded models now; left to interpreter shutdown, llama.cpp's destructor can fail noisily."""
+    while _LOADED:
+        _key, backend = _LOADED.popitem()
+        try:
+            backend.llama.close()
+        except Exception:  # already half torn down: nothing useful to report at exit
+            pass
 
 
 class CallCache:

@@ -54,6 +54,9 @@ TLDR_SUPPORT = 0.7
 HEADING_SUPPORT = 0.6
 DUPLICATE_SIMILARITY = 0.55
 REPEAT_NGRAM = 8
+# Text addressed to a language model ("ignore your instructions ...") is never summary material.
+_INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b|"
+                        r"\bsystem prompt\b|\bas an ai\b", re.I)
 _LABEL_META = re.compile(r"\b(note|notes|title|heading|section|summary|video|here is)\b|:$", re.I)
 STRONGER = SamplingOptions(repeat_penalty=1.3, frequency_penalty=0.6, presence_penalty=0.4)
 _META = re.compile(r"\b(transcript|this (?:video|part|section|talk)|the notes?|key points?|in summary|as an ai)\b", re.I)
@@ -211,7 +214,8 @@ def _note_lines(text: str) -> list[str]:
 
 def _acceptable(sentence: str) -> bool:
     count = len(words(sentence))
-    return 4 <= count <= 45 and len(content_words(sentence)) >= 3 and not _META.search(sentence)
+    return (4 <= count <= 45 and len(content_words(sentence)) >= 3 and not _META.search(sentence)
+            and not _INJECTION.search(sentence))
 
 
 def _extractive_candidates(texts: Sequence[str], starts: Sequence[float]) -> list[tuple[str, float]]:
@@ -220,7 +224,8 @@ def _extractive_candidates(texts: Sequence[str], starts: Sequence[float]) -> lis
     for text, start in zip(texts, starts):
         for sentence in split_sentences(text) or [text]:
             tidy = tidy_sentence(sentence)
-            if tidy and not tidy.endswith("?") and _acceptable(tidy) and len(words(tidy)) >= 6:
+            if tidy and not tidy.endswith("?") and _acceptable(tidy) and len(words(tidy)) >= 6 \
+                    and len(content_words(tidy)) >= 4:
                 candidates.append((tidy, start))
     return candidates
 
@@ -515,6 +520,17 @@ class MapReduceSummarizer:
         final_budget = self.backend.n_ctx - self.backend.prompt_tokens(
             notes_messages(TLDR_INSTRUCTION, [], self.options.instructions, self.options.language)) - 300
         reduced = self.reduce_notes(all_notes, max(final_budget, MIN_CHUNK_TOKENS), salience)
+        needed = key_count + tldr_count + self.length.section_bullets
+        if len(reduced) < needed:
+            # Few chunks give few notes: let the transcript's own best sentences compete too.
+            pool = [(piece.text, piece.start, chunk.index) for chunk in chunks for piece in chunk.pieces]
+            extra = _extractive_candidates([p[0] for p in pool], [p[1] for p in pool])
+            for sentence, start in sorted(extra, key=lambda c: -salience.score(c[0])):
+                if len(reduced) >= math.ceil(1.5 * needed):
+                    break
+                if not any(similar(sentence, note.text) > DUPLICATE_SIMILARITY for note in reduced):
+                    reduced.append(Point(sentence, start, "extractive"))
+            reduced.sort(key=lambda note: note.start)
         transcript_source = _Source(texts, [0.0] * len(texts))
         key_points = self.pick_key_points(reduced, key_count, salience, _Emitted(), duration)
         tldr_sentences = self.write_tldr(key_points, transcript_source, tldr_count)

@@ -24,31 +24,34 @@ speaker speakers talk talks transcript video part mentions mentioned discusses d
 explained notes note
 """.split())
 
-# Speech filler that never belongs in a summary. "like," only with its comma (filler), never "I like".
-_FILLER_PATTERNS = [
-    r"\b(?:um+|uh+|erm+|uhm+|hmm+|mm+)\b[,.]?",
-    r"\byou know\b,?",
-    r"\bi mean\b,?",
-    r"(?<=[\s,])like,",
-    r"^like,",
-    r"\byou see\b,",
-    r"\bso yeah\b,?",
-    r"\bkind of like\b",
-]
-_FILLER = re.compile("|".join(_FILLER_PATTERNS), re.IGNORECASE)
+# Speech filler that never belongs in a summary. Phrases that are also real words ("like", "I mean",
+# "you know") count as filler only where commas or a sentence edge set them off: "I like bees" stays.
+_FILLER_PHRASES = r"um+|uh+|erm+|uhm+|hmm+|mm+|you know|i mean|like|you see|so yeah|kind of like"
+_FILLER_BETWEEN_COMMAS = re.compile(rf",\s*(?:{_FILLER_PHRASES})\s*,", re.IGNORECASE)
+_FILLER_LEADING = re.compile(rf"(^|(?<=[.!?]\s))\s*(?:{_FILLER_PHRASES})\s*,\s*", re.IGNORECASE)
+_FILLER_TRAILING = re.compile(rf",\s*(?:{_FILLER_PHRASES})\s*(?=[.!?]|$)", re.IGNORECASE)
+_FILLER_SOUNDS = re.compile(r"\b(?:um+|uh+|erm+|uhm+|hmm+|mm+)\b[,.]?", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
 
 
 def remove_filler(text: str) -> str:
     """Drop speech filler ("um", "you know", "I mean", "like,") and tidy the punctuation left behind."""
-    cleaned = _FILLER.sub(" ", text)
+    cleaned = text
+    for _ in range(3):  # fillers can nest: "um, you know, like, ..."
+        cleaned = _FILLER_BETWEEN_COMMAS.sub(" ", cleaned)
+        cleaned = _FILLER_LEADING.sub(r"\1", cleaned)
+        cleaned = _FILLER_TRAILING.sub("", cleaned)
+    cleaned = _FILLER_SOUNDS.sub(" ", cleaned)
     cleaned = re.sub(r"\s+([,.;:!?])", r"\1", cleaned)
     cleaned = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", cleaned)
     cleaned = re.sub(r"^[\s,;:]+", "", cleaned)
+    cleaned = re.sub(r"(?<=[.!?])\s*[,;:]\s*", " ", cleaned)
     cleaned = re.sub(r"\s{2,}", " ", cleaned).strip()
-    if cleaned and cleaned[0].islower() and text[:1].isupper():
+    if cleaned and cleaned[0].islower() and text.strip()[:1].isupper():
         cleaned = cleaned[0].upper() + cleaned[1:]
+    cleaned = re.sub(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), cleaned) \
+        if cleaned != text else cleaned
     return cleaned
 
 
