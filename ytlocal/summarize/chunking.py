@@ -82,50 +82,74 @@ def _split_long(text: str, limit: int, count: TokenCounter) -> list[str]:
     return parts
 
 
+SEPARATOR_TOKENS = 1  # pieces are joined with a newline in the prompt
+
+
 def make_pieces(segments: Sequence, budget: int, count: TokenCounter) -> list[Piece]:
     pieces = []
     for index, segment in enumerate(segments):
         text = remove_filler(segment.text.strip())
         if not text:
             continue
-        tokens = count(text)
+        tokens = count(text) + SEPARATOR_TOKENS
         if tokens <= budget:
             pieces.append(Piece(segment.start, segment.end, text, tokens, index))
             continue
-        for part in _split_long(text, budget, count):
-            pieces.append(Piece(segment.start, segment.end, part, count(part), index))
+        for part in _split_long(text, budget - SEPARATOR_TOKENS, count):
+            pieces.append(Piece(segment.start, segment.end, part, count(part) + SEPARATOR_TOKENS, index))
     return pieces
 
 
+def _greedy(pieces: list[Piece], budget: int) -> list[list[Piece]]:
+    groups: list[list[Piece]] = [[]]
+    size = 0
+    for piece in pieces:
+        if groups[-1] and size + piece.tokens > budget:
+            groups.append([])
+            size = 0
+        groups[-1].append(piece)
+        size += piece.tokens
+    return groups
+
+
 def _pack(pieces: list[Piece], budget: int) -> list[list[Piece]]:
-    """Pack pieces in order into balanced groups of at most ``budget`` tokens, preferring sentence ends."""
+    """Pack pieces in order into as few groups of at most ``budget`` tokens as greedy packing needs,
+    balanced in size (a small tail chunk gives the model little context), each ending on a sentence
+    end where one is near."""
     total = sum(piece.tokens for piece in pieces)
     if total <= budget:
         return [pieces] if pieces else []
-    target = min(budget, math.ceil(total / math.ceil(total / budget)))
+    greedy = _greedy(pieces, budget)
+    count = len(greedy)
+    target = total / count
     groups: list[list[Piece]] = []
     current: list[Piece] = []
     size = 0
+    done = 0  # tokens in closed groups: group i closes near (i + 1) * target, so errors do not pile up
     for piece in pieces:
-        if current and (size + piece.tokens > budget or size >= target):
-            # Prefer to end at a sentence: move trailing pieces after the last sentence end forward.
+        boundary = (len(groups) + 1) * target
+        closing = current and (size + piece.tokens > budget
+                               or (done + size + piece.tokens / 2 > boundary and len(groups) < count - 1))
+        if closing:
+            # Move a short unfinished sentence at the end over to the next group.
             cut = len(current)
             while cut > 0 and not _ends_sentence(current[cut - 1].text):
                 cut -= 1
-            kept = sum(p.tokens for p in current[:cut])
-            carried = current[cut:] if cut and kept >= 0.6 * target else []
-            if carried and sum(p.tokens for p in carried) + piece.tokens <= budget:
+            tail = current[cut:]
+            if cut and tail and sum(p.tokens for p in tail) <= 0.25 * target:
                 current = current[:cut]
             else:
-                carried = []
+                tail = []
             groups.append(current)
-            current = carried + [piece]
+            done += sum(p.tokens for p in current)
+            current = tail
             size = sum(p.tokens for p in current)
-            continue
         current.append(piece)
         size += piece.tokens
     if current:
         groups.append(current)
+    if len(groups) > count or any(sum(p.tokens for p in group) > budget for group in groups):
+        return greedy
     return groups
 
 

@@ -48,7 +48,8 @@ from .text import (
 Progress = Callable[[str, int, "int | None"], None]
 
 MIN_CHUNK_TOKENS = 128
-SAFETY_TOKENS = 16
+MAX_MERGED = 8  # notes one merge call writes (bounds its output tokens)
+SAFETY_TOKENS = 32  # tokenizing the joined chunk can differ slightly from the sum of its pieces
 NOTE_SUPPORT = 0.75  # share of a note's content words that must occur in its source
 TLDR_SUPPORT = 0.7
 HEADING_SUPPORT = 0.6
@@ -219,15 +220,39 @@ def _acceptable(sentence: str) -> bool:
 
 
 def _extractive_candidates(texts: Sequence[str], starts: Sequence[float]) -> list[tuple[str, float]]:
-    """The source's own sentences that could stand as summary points (tidied, filler removed)."""
+    """The source's own complete sentences that could stand as summary points (tidied, filler removed).
+
+    Sentences are rebuilt across pieces first: captions and wrapped transcripts cut sentences into
+    fragments, and a fragment ("they help you to take raw") is no summary point. Each sentence keeps
+    the start time of the piece it begins in."""
     candidates = []
+    buffer, buffer_start = "", None
     for text, start in zip(texts, starts):
-        for sentence in split_sentences(text) or [text]:
-            tidy = tidy_sentence(sentence)
-            if tidy and not tidy.endswith("?") and _acceptable(tidy) and len(words(tidy)) >= 6 \
-                    and len(content_words(tidy)) >= 4:
-                candidates.append((tidy, start))
-    return candidates
+        if buffer_start is None:
+            buffer_start = start
+        buffer = f"{buffer} {text}".strip()
+        sentences = split_sentences(buffer)
+        complete = sentences if re.search(r"[.!?][\"')\]]*$", buffer) else sentences[:-1]
+        for sentence in complete:
+            candidates.append((sentence, buffer_start))
+        if len(complete) == len(sentences):
+            buffer, buffer_start = "", None
+        else:
+            buffer = sentences[-1] if sentences else ""
+            if len(complete):
+                buffer_start = start
+            if len(words(buffer)) > 80:  # no punctuation at all (some captions): use the run as it is
+                candidates.append((buffer, buffer_start))
+                buffer, buffer_start = "", None
+    result = []
+    for sentence, start in candidates:
+        if not re.match(r"^[\"'“(]?[A-Z0-9]", sentence.strip()):
+            continue  # starts mid-sentence
+        tidy = tidy_sentence(sentence)
+        if tidy and not tidy.endswith("?") and _acceptable(tidy) and len(words(tidy)) >= 6 \
+                and len(content_words(tidy)) >= 4:
+            result.append((tidy, start))
+    return result
 
 
 class MapReduceSummarizer:
@@ -315,13 +340,17 @@ class MapReduceSummarizer:
         return sum(self.backend.count_tokens(note.text) + 2 for note in notes)
 
     def reduce_notes(self, notes: list[Point], budget: int, salience: _Salience) -> list[Point]:
-        """Merge notes hierarchically (groups that fit the context, in time order) until all fit."""
+        """Merge notes hierarchically (groups that fit the context, in time order) until all fit ``budget``."""
+        overhead = self.backend.prompt_tokens(notes_messages(MERGE_INSTRUCTION.format(count=MAX_MERGED),
+                                                             [], self.options.instructions, self.options.language))
+        group_budget = self.backend.n_ctx - overhead - (40 * MAX_MERGED + 24) - SAFETY_TOKENS
         rounds = 0
         while self._notes_tokens(notes) > budget and len(notes) > self.length.key_points:
             rounds += 1
             groups: list[list[Point]] = [[]]
             for note in notes:
-                if groups[-1] and self._notes_tokens(groups[-1] + [note]) > budget:
+                if groups[-1] and (self._notes_tokens(groups[-1] + [note]) > group_budget
+                                   or len(groups[-1]) >= 2 * MAX_MERGED):
                     groups.append([])
                 groups[-1].append(note)
             merged: list[Point] = []
@@ -335,7 +364,7 @@ class MapReduceSummarizer:
         return notes
 
     def _merge_group(self, group: list[Point], salience: _Salience) -> list[Point]:
-        keep = max(1, len(group) // 2)
+        keep = max(1, min(MAX_MERGED, len(group) // 2))
         source = _Source([n.text for n in group], [n.start for n in group])
         answer = self._generate(
             notes_messages(MERGE_INSTRUCTION.format(count=keep), [n.text for n in group],
