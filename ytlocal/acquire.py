@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
-from .errors import SourceError
+from .errors import SkippedSource, SourceError
 from .store import atomic_write_json, read_json
 
 MEDIA_EXTENSIONS = frozenset(
@@ -30,6 +30,15 @@ SOURCE_LIST_EXTENSIONS = frozenset({".txt", ".list", ".urls"})
 CAPTION_MODES = ("never", "prefer", "auto")
 _URL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_TRANSIENT = re.compile(
+    r"timed? ?out|connection (?:refused|reset|aborted)|temporary failure|network is unreachable|"
+    r"name or service not known|remote end closed|incompleteread|HTTP Error (?:408|429|5\d\d)|"
+    r"too many requests|rate.?limit|try again later", re.IGNORECASE)
+
+
+def is_transient(message: str) -> bool:
+    """Network trouble, rate limits and server errors pass; removed/private/no-audio do not."""
+    return bool(_TRANSIENT.search(message))
 
 Progress = Callable[[str, int, "int | None"], None]
 
@@ -96,6 +105,7 @@ class AcquireOptions:
     retries: int = 3
     captions: str = "never"
     language: str | None = None
+    since: str | None = None  # YYYYMMDD: skip videos uploaded before this day
 
 
 @dataclass
@@ -318,6 +328,10 @@ def _ydl_options(options: AcquireOptions, target_dir: Path, progress: Progress, 
         opts["cookiefile"] = options.cookies
     if options.cookies_from_browser:
         opts["cookiesfrombrowser"] = (options.cookies_from_browser,)
+    if options.since:
+        from yt_dlp.utils import DateRange
+
+        opts["daterange"] = DateRange(options.since)
     if options.captions != "never":
         language = options.language or "en"
         opts.update({
@@ -377,13 +391,19 @@ class MediaCache:
         return None
 
     def load(self, key: str) -> Media | None:
-        record = self.root / key / "media.json"
+        folder = self.root / key
+        record = folder / "media.json"
         if not record.is_file():
             return None
         try:
             media = Media.from_dict(read_json(record))
         except (OSError, ValueError, TypeError, KeyError):
             return None
+        # Files are found next to media.json, so a fetched folder still works after it was moved
+        # to another machine (the air-gap workflow).
+        media.audio_path = folder / media.audio_path.name
+        if media.captions_path is not None:
+            media.captions_path = folder / media.captions_path.name
         return media if media.audio_path.is_file() else None
 
     def save(self, media: Media, url: str, info: dict[str, Any]) -> None:
@@ -445,9 +465,12 @@ def _download(source: str | dict[str, Any], options: AcquireOptions, cache: Medi
                 raise SourceError(f"{source_label}: yt-dlp returned nothing")
             info = ydl.sanitize_info(info)
     except DownloadError as error:
-        raise SourceError(f"{source_label}: {_first_line(error)}") from error
+        message = _first_line(error)
+        raise SourceError(f"{source_label}: {message}", transient=is_transient(message)) from error
     except OSError as error:
-        raise SourceError(f"{source_label}: {error}") from error
+        raise SourceError(f"{source_label}: {error}", transient=is_transient(str(error))) from error
+    if options.since and str(info.get("upload_date") or "99999999") < options.since:
+        raise SkippedSource(f"{source_label}: uploaded {info.get('upload_date')}, before --since {options.since}")
     if info.get("_type") in ("playlist", "multi_video"):
         raise SourceError(f"{source_label} is a playlist; give it as a source on its own to expand it")
     audio = _final_audio_path(info)
@@ -501,7 +524,8 @@ def _expand_url(url: str, options: AcquireOptions) -> list[tuple[str, str | dict
                     entries.append((f"{url}#{entry.get('id') or index}", entry))
             return entries
     except DownloadError as error:
-        raise SourceError(f"{url}: {_first_line(error)}") from error
+        message = _first_line(error)
+        raise SourceError(f"{url}: {message}", transient=is_transient(message)) from error
 
 
 def acquire_url(url: str, options: AcquireOptions, progress: Progress = _no_progress,
@@ -521,39 +545,93 @@ def acquire_url(url: str, options: AcquireOptions, progress: Progress = _no_prog
     return media
 
 
+FETCH_MANIFEST = "ytlocal-fetch.json"
+
+
+@dataclass
+class Planned:
+    """One video to fetch, known before any download: a local file, a URL, a playlist entry yt-dlp
+    already listed, or an item of a fetched folder. ``label`` names it stably across runs."""
+
+    label: str
+    kind: str  # file, url, entry, fetched
+    target: Any
+    origin: str
+
+    @property
+    def job_id(self) -> str:
+        return hashlib.sha256(self.label.encode("utf-8")).hexdigest()[:16]
+
+
+def _fetched_folder(path: Path) -> list[Planned]:
+    manifest = read_json(path / FETCH_MANIFEST)
+    planned = []
+    for entry in manifest.get("items", []):
+        planned.append(Planned(entry["label"], "fetched", (path, entry["key"]), str(path)))
+    return planned
+
+
+def plan(sources: Iterable[str], options: AcquireOptions, stdin: TextIO | None = None) -> list[Planned | Failure]:
+    """Every video the sources name, in order, without downloading any: folders and lists are
+    expanded, playlists and channels listed (one request each, unless offline or cached)."""
+    result: list[Planned | Failure] = []
+    cache = MediaCache(options.cache_dir)
+    expanded: list[SourceItem | Failure] = []
+    for source in sources:
+        path = Path(source).expanduser() if not is_url(source) and source != "-" else None
+        if path is not None and path.is_dir() and (path / FETCH_MANIFEST).is_file():
+            try:
+                result.extend(_fetched_folder(path))
+            except (OSError, ValueError, KeyError) as error:
+                result.append(Failure(source, SourceError(f"{path}: unreadable {FETCH_MANIFEST} ({error})")))
+            continue
+        expanded.extend(expand_sources([source], stdin))
+    for item in expanded:
+        if isinstance(item, Failure):
+            result.append(item)
+        elif item.kind == "file":
+            result.append(Planned(item.value, "file", Path(item.value), item.origin))
+        elif options.offline or cache.lookup(item.value, _extractor_key(item.value)) is not None:
+            result.append(Planned(item.value, "url", item.value, item.origin))  # never list offline/cached
+        else:
+            try:
+                for label, target in _expand_url(item.value, options):
+                    kind = "url" if isinstance(target, str) else "entry"
+                    result.append(Planned(label if kind == "entry" else target, kind, target, item.origin))
+            except SourceError as error:
+                result.append(Failure(item.origin, error))
+    return result
+
+
+def fetch(planned: Planned, options: AcquireOptions, progress: Progress = _no_progress) -> Media:
+    """Download (or find in the cache, or probe locally) one planned video."""
+    if planned.kind == "file":
+        return local_media(planned.target)
+    if planned.kind == "fetched":
+        folder, key = planned.target
+        media = MediaCache(folder).load(key)
+        if media is None:
+            raise SourceError(f"{folder}: the fetched item {key} is missing or incomplete; fetch it again")
+        return media
+    if planned.kind == "entry":
+        return acquire_url(planned.label, options, progress, entry=planned.target)
+    return acquire_url(planned.target, options, progress)
+
+
 def acquire(sources: Iterable[str], options: AcquireOptions, *, stdin: TextIO | None = None,
             progress: Progress = _no_progress) -> Iterator[Media | Failure]:
     """Yield a :class:`Media` or a :class:`Failure` for every video the sources name, in order.
 
     One bad item never stops the others: its failure is yielded and the loop goes on.
     """
-    for item in expand_sources(sources, stdin):
+    for item in plan(sources, options, stdin):
         if isinstance(item, Failure):
             yield item
             continue
-        if item.kind == "file":
-            try:
-                yield local_media(Path(item.value))
-            except SourceError as error:
-                yield Failure(item.origin, error)
-            continue
-        cache = MediaCache(options.cache_dir)
-        if options.offline or cache.lookup(item.value, _extractor_key(item.value)) is not None:
-            entries = [(item.value, item.value)]  # cached videos and offline runs never list playlists
-        else:
-            try:
-                entries = _expand_url(item.value, options)
-            except SourceError as error:
-                yield Failure(item.origin, error)
-                continue
-        for label, target in entries:
-            try:
-                if isinstance(target, str):
-                    yield acquire_url(target, options, progress)
-                else:
-                    yield acquire_url(label, options, progress, entry=target)
-            except SourceError as error:
-                yield Failure(label, error)
+        try:
+            yield fetch(item, options, progress)
+        except SourceError as error:
+            yield Failure(item.label, error)
 
 
 def media_info_json(media: Media) -> str:

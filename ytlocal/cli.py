@@ -60,8 +60,9 @@ class YtlocalGroup(click.Group):
 class StageBar:
     """Draws ``progress(stage, done, total)`` callbacks as one tqdm bar per stage (stderr, TTY only)."""
 
-    def __init__(self, prefix: str = ""):
+    def __init__(self, prefix: str = "", position: int | None = None):
         self.prefix = prefix
+        self.position = position
         self.stage: str | None = None
         self.bar = None
 
@@ -74,7 +75,7 @@ class StageBar:
             is_bytes = total is not None and total > 4096
             self.bar = tqdm(total=total, desc=f"{self.prefix}{stage}", unit="B" if is_bytes else " steps",
                             unit_scale=is_bytes, unit_divisor=1024, leave=False, file=sys.stderr,
-                            disable=None, dynamic_ncols=True)
+                            disable=None, dynamic_ncols=True, position=self.position)
         if self.bar is not None:
             if total is not None and self.bar.total != total:
                 self.bar.total = total
@@ -244,7 +245,8 @@ def source_options(function):
         click.option("--cookies", type=click.Path(exists=True, dir_okay=False), help="Netscape cookies file for yt-dlp."),
         click.option("--cookies-from-browser", metavar="BROWSER", help="Let yt-dlp read cookies from a browser (e.g. firefox)."),
         click.option("--rate-limit", metavar="RATE", help="Download speed limit, e.g. 2M or 500K (bytes/s)."),
-        click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True, help="Download retries."),
+        click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+                     help="Retries of transient download failures (network, rate limits)."),
         click.option("--captions", type=click.Choice(["never", "prefer", "auto"]), default="never", show_default=True,
                      help="prefer: use the creator's subtitles when present instead of ASR; auto: also auto-captions."),
     ]
@@ -460,6 +462,139 @@ def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instruc
     if timings:
         click.echo("timings (wall seconds): " + ", ".join(
             f"{stage} {seconds:.1f}" for stage, seconds in pipeline.timings.items()), err=True)
+    outcome.finish(ctx, "sources")
+
+
+# ----------------------------------------------------------------------------- batch, fetch
+
+
+def _since(value: str | None) -> str | None:
+    import re
+
+    if not value:
+        return None
+    compact = value.replace("-", "")
+    if not re.fullmatch(r"\d{8}", compact):
+        raise click.BadParameter(f"{value!r} is not a date like 2024-05-01 or 20240501", param_hint="--since")
+    return compact
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for summaries, index.md and the job list (.ytlocal/jobs.sqlite).")
+@click.option("--status", "status_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Print the job table and report of an output folder, then exit.")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Videos in flight: one is transcribed/summarized while the others download.")
+@click.option("--retry-failed", is_flag=True, help="Run only the videos that failed before (all kinds).")
+@click.option("--since", metavar="DATE", help="Only videos uploaded on or after DATE (2024-05-01).")
+@click.option("--llm", metavar="NAME|FILE.gguf", help="Catalog name or GGUF file (default: smollm2-135m-instruct).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "hashnode", "json", "txt"]), default="md",
+              show_default=True, help="Summary format.")
+@click.option("--length", type=click.Choice(["short", "medium", "long"]), default="medium", show_default=True)
+@click.option("--instructions", metavar="TEXT", help="Extra instructions for the model.")
+@click.option("--language", "summary_language", metavar="LANG", help="Language to write the summaries in.")
+@click.option("--with-transcript", is_flag=True, help="Also write transcripts (txt, srt, json) next to the summaries.")
+@click.option("--n-ctx", type=click.IntRange(min=64), help="LLM context size in tokens (default: 2048).")
+@whisper_options("--audio-language")
+@source_options
+@click.pass_context
+def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_failed, since, llm, fmt, length,
+          instructions, summary_language, with_transcript, n_ctx, **options) -> None:
+    """Summarize many videos unattended: resumable, failure-isolated, with a morning report.
+
+    SOURCES are playlists, channels, URL lists, folders (also folders made by `ytlocal fetch`).
+    Rerunning the same command skips finished videos, resumes interrupted ones from their last
+    finished stage, and retries transient failures; for a channel it processes only new videos.
+
+    Example: ytlocal batch "https://www.youtube.com/@channel/videos" -o ~/summaries --since 2024-01-01
+    """
+    from .batch import BatchOptions, BatchRunner, JobList, report_from, status_table
+    from .errors import BatchIncomplete
+    from .summarize import SummarizeOptions
+
+    if status_dir is not None:
+        if not (status_dir / ".ytlocal" / "jobs.sqlite").is_file():
+            raise click.UsageError(f"{status_dir} has no job list (.ytlocal/jobs.sqlite)")
+        job_list = JobList(status_dir)
+        try:
+            for line in status_table(job_list) + [""] + report_from(job_list).lines():
+                click.echo(line)
+        finally:
+            job_list.close()
+        return
+    if not sources:
+        raise click.UsageError("give SOURCES to process, or --status DIR")
+    if output_dir is None:
+        raise click.UsageError("batch needs -o/--output-dir (the job list lives there)")
+    settings, pipeline = _build_pipeline(
+        ctx.obj, output_dir=output_dir, llm=llm, n_ctx=n_ctx,
+        summarize_options=SummarizeOptions(length=length, instructions=instructions, language=summary_language),
+        **options)
+    pipeline.acquire_options.since = _since(since)
+    pipeline.llm_model  # fail on an unknown or missing model before any download
+    pipeline.whisper_model
+    from tqdm import tqdm
+
+    overall = tqdm(desc="videos", unit=" video", position=0, file=sys.stderr, disable=None, dynamic_ncols=True)
+
+    def overall_progress(_stage: str, done: int, total: int | None) -> None:
+        overall.total = total
+        overall.n = done
+        overall.refresh()
+
+    stage_bar = StageBar()
+    stage_bar.position = 1
+    # --retries covers both yt-dlp's own retries and the batch's retries of transient failures.
+    runner = BatchRunner(pipeline, BatchOptions(out_dir=output_dir, fmt=fmt, retries=options["retries"],
+                                                retry_failed=retry_failed,
+                                                jobs=jobs, with_transcript=with_transcript),
+                         overall=overall_progress, stage=stage_bar, log=lambda m: tqdm.write(f"ytlocal: {m}", file=sys.stderr))
+    try:
+        report = runner.run(list(sources), stdin=sys.stdin if "-" in sources else None)
+    finally:
+        stage_bar.close()
+        overall.close()
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"index: {output_dir / 'index.md'}")
+    if report.failures:
+        raise BatchIncomplete(f"{len(report.failures)} video(s) failed; the others are done (see above)")
+
+
+@cli.command("fetch")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to fill with audio and metadata (carry it to the offline machine).")
+@click.option("--since", metavar="DATE", help="Only videos uploaded on or after DATE (2024-05-01).")
+@source_options
+@click.pass_context
+def fetch_command(ctx: click.Context, sources, output_dir, since, offline, limit, cookies, cookies_from_browser,
+                  rate_limit, retries, captions) -> None:
+    """Download audio and metadata only, for `ytlocal batch DIR --offline` on an air-gapped machine.
+
+    Example: ytlocal fetch "https://www.youtube.com/playlist?list=ID" -o /media/usb/talks
+    """
+    from .acquire import AcquireOptions
+    from .batch import fetch_to_folder
+    from .config import resolve_cache_dir
+
+    settings = ctx.obj.settings(offline=True if offline else None)
+    options = AcquireOptions(cache_dir=resolve_cache_dir(settings), offline=settings.offline, limit=limit,
+                             cookies=cookies, cookies_from_browser=cookies_from_browser, rate_limit=rate_limit,
+                             retries=retries, captions=captions, language=settings.language, since=_since(since))
+    outcome = Outcome()
+    with StageBar() as bar:
+        fetched, failures = fetch_to_folder(list(sources), options, output_dir, bar,
+                                            stdin=sys.stdin if "-" in sources else None)
+    outcome.total = len(fetched) + len(failures)
+    for media in fetched:
+        click.echo(f"{media.title}: {media.audio_path}")
+    for failure in failures:
+        outcome.fail(failure.source, failure.error)
+    click.echo(f"fetched {len(fetched)} video(s) into {output_dir}; on the offline machine: "
+               f"ytlocal batch {output_dir} --offline -o SUMMARIES")
     outcome.finish(ctx, "sources")
 
 

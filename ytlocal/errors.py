@@ -27,9 +27,20 @@ class ModelError(YtlocalError):
 
 
 class SourceError(YtlocalError):
-    """A source (URL, file, folder, list) could not be read or downloaded."""
+    """A source (URL, file, folder, list) could not be read or downloaded.
+
+    ``transient`` marks failures worth retrying (network trouble, rate limits, server errors), as
+    opposed to permanent ones (removed, private, no audio, not media)."""
 
     exit_code = 5
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+class SkippedSource(SourceError):
+    """Not an error: the video is outside what was asked for (e.g. uploaded before ``--since``)."""
 
 
 class TranscriptionError(YtlocalError):
@@ -50,6 +61,18 @@ class DoctorError(YtlocalError):
     exit_code = 8
 
 
+class BatchIncomplete(YtlocalError):
+    """A batch finished, but some videos failed (the others are done; see the report)."""
+
+    exit_code = 9
+
+
+class BatchLocked(YtlocalError):
+    """Another ytlocal process is working on the same output folder."""
+
+    exit_code = 10
+
+
 EXIT_CODES = {
     0: "success",
     1: "unexpected error (run again with -v for the traceback)",
@@ -60,4 +83,6 @@ EXIT_CODES = {
     TranscriptionError.exit_code: "transcription error",
     SummaryError.exit_code: "summary error",
     DoctorError.exit_code: "doctor found a FAIL",
+    BatchIncomplete.exit_code: "batch finished, some videos failed (the report lists them)",
+    BatchLocked.exit_code: "another ytlocal process is working on the same output folder",
 }

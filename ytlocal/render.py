@@ -88,9 +88,11 @@ def _upload_date(raw: Any) -> str | None:
 
 
 def tags(summary: Summary, limit: int = 5) -> list[str]:
-    counts = Counter(word for point in summary.key_points for word in set(content_words(point.text)))
-    counts.update(word for word in set(content_words(summary.tldr)))
-    chosen = [word for word, _count in counts.most_common() if not word.isdigit() and len(word) > 3][:limit]
+    counts = Counter(word for point in summary.key_points for word in dict.fromkeys(content_words(point.text)))
+    counts.update(list(dict.fromkeys(content_words(summary.tldr))))
+    # Ties broken by the word itself: the same summary gives the same tags in every process.
+    ranked = sorted(counts, key=lambda word: (-counts[word], word))
+    chosen = [word for word in ranked if not word.isdigit() and len(word) > 3][:limit]
     return ["summary", *chosen]
 
 
@@ -205,7 +207,8 @@ def render_json(document: Document) -> str:
         "ytlocal_summary": 1,
         "generator": f"ytlocal {__version__}",
         "generated_at": document.generated_at.isoformat(),
-        "media": document.media,
+        # Local paths differ between machines (a fetched folder, another cache): keep them out.
+        "media": {k: v for k, v in document.media.items() if k not in ("audio_path", "captions_path", "captions_checked")},
         "language": document.language,
         "models": {"whisper": document.whisper, "llm": document.summary.llm},
         "summary": {
