@@ -49,8 +49,10 @@ def run_cli():
 
 
 def run_ytlocal(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ytlocal in a real subprocess, as a user would."""
-    full_env = dict(os.environ)
+    """Run ytlocal in a real subprocess, as a user would (without the offline switches that a model
+    loaded earlier in this test process has set)."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    full_env["PYTHONPATH"] = str(REPO_ROOT)
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "ytlocal.cli", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=REPO_ROOT)

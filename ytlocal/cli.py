@@ -108,6 +108,12 @@ def cli(ctx: click.Context, config: str | None, models_dir: str | None, verbose:
     llama.cpp writes the summary. After the download, nothing leaves the machine.
     """
     ctx.obj = AppContext(config=config, models_dir=models_dir, verbose=verbose)
+    if not verbose:
+        import logging
+
+        # Libraries' retry chatter ("Retrying in 4s ...") is noise on a terminal; -v shows it.
+        for name in ("huggingface_hub", "filelock"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 # ---------------------------------------------------------------------------------- models
