@@ -219,3 +219,34 @@ def test_fetch_then_offline_batch_equals_an_online_run(run_cli, site, tmp_path, 
 ])
 def test_error_classification(message, transient):
     assert is_transient(message) is transient
+
+
+def test_playlist_sync_processes_only_new_videos(run_cli, site, talk_audio, tmp_path):
+    media = {name: f"/media/{path.name}" for name, path in talk_audio.items()}
+    site.routes["/channel.html"] = (
+        f'<html><head><title>Channel</title></head><body><audio src="{media["bees"]}"></audio>'
+        f'<audio src="{media["rivers"]}"></audio></body></html>').encode()
+    first = run_cli("batch", f"{site.url}/channel.html", *TINY, "-o", str(tmp_path))
+    assert first.exit_code == 0, first.output
+    assert "this run: 2 done" in first.output
+    # A new upload appears on the channel: only it is downloaded and summarized.
+    site.routes["/channel.html"] = (
+        f'<html><head><title>Channel</title></head><body><audio src="{media["bees"]}"></audio>'
+        f'<audio src="{media["rivers"]}"></audio><audio src="{media["bread"]}"></audio></body></html>').encode()
+    before = media_hits(site)
+    second = run_cli("batch", f"{site.url}/channel.html", *TINY, "-o", str(tmp_path))
+    assert second.exit_code == 0, second.output
+    assert "this run: 1 done" in second.output and "done 3, failed 0" in second.output
+    new_hits = {path: count - before.get(path, 0) for path, count in media_hits(site).items()}
+    assert {path for path, count in new_hits.items() if count} == {media["bread"]}
+
+
+def test_two_processes_sharing_a_cache_download_once_and_both_succeed(site, tmp_path):
+    env = subprocess_env(tmp_path / "shared-cache")
+    command = [sys.executable, "-m", "ytlocal.cli", "transcribe", f"{site.url}/bees.html", *TINY]
+    first = subprocess.Popen([*command, "-o", str(tmp_path / "a")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    second = subprocess.Popen([*command, "-o", str(tmp_path / "b")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    assert second.wait(timeout=300) == 0, second.stderr.read()
+    assert (next((tmp_path / "a").glob("*.txt")).read_text() == next((tmp_path / "b").glob("*.txt")).read_text())
+    assert media_hits(site) == {"/media/bees.m4a": 1}

@@ -540,8 +540,18 @@ def acquire_url(url: str, options: AcquireOptions, progress: Progress = _no_prog
     if options.offline:
         raise SourceError(f"offline mode: {url} is not in the cache ({cache.root}); fetch it on a "
                           f"connected machine first, or give a local file")
-    media, info = _download(entry if entry is not None else url, options, cache, progress, url)
-    cache.save(media, url, info)
+    from filelock import FileLock
+
+    # Two ytlocal processes sharing a cache must not download the same video into the same folder at
+    # once (yt-dlp's .part files would collide): the second waits, then finds it cached.
+    lock_dir = cache.root / ".locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock_dir / f"{hashlib.sha256(url.encode()).hexdigest()[:32]}.lock")):
+        cached = cache.lookup(url, key)
+        if cached is not None and (not wants_captions or cached.captions_checked):
+            return cached
+        media, info = _download(entry if entry is not None else url, options, cache, progress, url)
+        cache.save(media, url, info)
     return media
 
 
