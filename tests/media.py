@@ -35,7 +35,7 @@ def encode(source: Path, target: Path, *codec_args: str) -> Path:
 
 
 def silence(target: Path, seconds: float = 20) -> Path:
-    ffmpeg("-f", "lavfi", "-i", f"anullsrc=r=16000:cl=mono", "-t", str(seconds), str(target))
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", str(seconds), str(target))
     return target
 
 

@@ -72,7 +72,7 @@ kind = "llm"
 
 @pytest.fixture
 def hub(loopback_server, monkeypatch):
-    path = f"/someone/tiny-llm-GGUF/resolve/main/tiny.gguf"
+    path = "/someone/tiny-llm-GGUF/resolve/main/tiny.gguf"
     loopback_server.routes[path] = GGUF
     loopback_server.headers[path] = {"X-Repo-Commit": COMMIT, "ETag": f'"{hashlib.sha256(GGUF).hexdigest()}"'}
     monkeypatch.setenv("HF_ENDPOINT", loopback_server.url)

@@ -11,8 +11,6 @@ empty file or a file that is not media is refused with a clear :class:`SourceErr
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 import urllib.parse
 from dataclasses import asdict, dataclass, field
@@ -642,7 +640,3 @@ def acquire(sources: Iterable[str], options: AcquireOptions, *, stdin: TextIO | 
             yield fetch(item, options, progress)
         except SourceError as error:
             yield Failure(item.label, error)
-
-
-def media_info_json(media: Media) -> str:
-    return json.dumps(media.to_dict(), indent=2, ensure_ascii=False)

@@ -305,6 +305,20 @@ class Outcome:
         ctx.exit(self.failures[-1][1].exit_code)
 
 
+def _acquired_items(pipeline, sources, outcome: Outcome, bar: StageBar):
+    """Each acquired item of ``sources``, in order; acquisition failures are reported on the way."""
+    from .acquire import Failure
+
+    stdin = sys.stdin if "-" in sources else None
+    for item in pipeline.items(list(sources), stdin=stdin, progress=bar):
+        outcome.total += 1
+        if isinstance(item, Failure):
+            bar.close()
+            outcome.fail(item.source, item.error)
+            continue
+        yield item
+
+
 def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language, task, device, threads,
                     word_timestamps, no_batch, limit, cookies, cookies_from_browser, rate_limit, retries, captions,
                     output_dir, llm=None, n_ctx=None, summarize_options=None):
@@ -349,7 +363,6 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
 
     Example: ytlocal transcribe https://youtu.be/VIDEO_ID -f srt -f txt -o transcripts/
     """
-    from .acquire import Failure
     from .naming import output_stem
     from .transcript import FORMATS, write_transcript
 
@@ -358,14 +371,8 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
     chosen_formats = list(FORMATS) if "all" in formats else list(dict.fromkeys(formats))
     out_dir = Path(settings.output_dir).expanduser()
     outcome = Outcome()
-    stdin = sys.stdin if "-" in sources else None
     with StageBar() as bar:
-        for item in pipeline.items(list(sources), stdin=stdin, progress=bar):
-            outcome.total += 1
-            if isinstance(item, Failure):
-                bar.close()
-                outcome.fail(item.source, item.error)
-                continue
+        for item in _acquired_items(pipeline, sources, outcome, bar):
             try:
                 transcript = pipeline.transcribe(item, progress=bar)
                 paths = write_transcript(transcript, out_dir, output_stem(item.title, item.item_id), chosen_formats)
@@ -410,7 +417,6 @@ def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instruc
 
     Example: ytlocal summarize https://youtu.be/VIDEO_ID --length short -o summaries/
     """
-    from .acquire import Failure
     from .naming import output_stem
     from .pipeline import is_transcript_file, whisper_info
     from .render import FILE_SUFFIX, Document, render
@@ -427,14 +433,8 @@ def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instruc
         pipeline.whisper_model  # the same for whisper, unless every source is a transcript
     out_dir = Path(settings.output_dir).expanduser()
     outcome = Outcome()
-    stdin = sys.stdin if "-" in sources else None
     with StageBar() as bar:
-        for item in pipeline.items(list(sources), stdin=stdin, progress=bar):
-            outcome.total += 1
-            if isinstance(item, Failure):
-                bar.close()
-                outcome.fail(item.source, item.error)
-                continue
+        for item in _acquired_items(pipeline, sources, outcome, bar):
             try:
                 summary = pipeline.summarize(item, progress=bar)
                 bar.close()

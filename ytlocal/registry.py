@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from .errors import ConfigError, ModelError
 from .store import (
@@ -777,7 +777,3 @@ def human_size(num_bytes: int) -> str:
         if num_bytes >= scale:
             return f"{num_bytes / scale:.1f} {unit}" if num_bytes < 10 * scale else f"{num_bytes / scale:.0f} {unit}"
     return f"{num_bytes} B"
-
-
-def iter_kinds(catalog: Catalog, kinds: Iterable[str]) -> list[ModelSpec]:
-    return [spec for spec in catalog.models.values() if spec.kind in kinds]

@@ -8,7 +8,6 @@ whole budget is cut into pieces that each fit.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
