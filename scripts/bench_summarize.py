@@ -110,12 +110,25 @@ def run_ytlocal(transcript, model, n_ctx: int) -> tuple[str, dict]:
                   "generated_tokens": summary.stats["generated_tokens"]}
 
 
-def worker(side: str, transcript_path: str, llm: str, n_ctx: int) -> dict:
+def repeated(transcript, times: int):
+    """The transcript ``times`` times over, as one long recording (times shifted)."""
+    if times <= 1:
+        return transcript
+    from ytlocal.transcript import Segment
+
+    length = transcript.duration or max(s.end for s in transcript.segments)
+    transcript.segments = [Segment(s.start + k * length, s.end + k * length, s.text)
+                           for k in range(times) for s in transcript.segments]
+    transcript.duration = length * times
+    return transcript
+
+
+def worker(side: str, transcript_path: str, llm: str, n_ctx: int, repeat: int = 1) -> dict:
     from ytlocal.config import load_settings, resolve_models_dir
     from ytlocal.registry import ModelStore
 
     model = ModelStore(resolve_models_dir(load_settings())[0]).resolve(llm, "llm")
-    transcript = load_transcript(Path(transcript_path))
+    transcript = repeated(load_transcript(Path(transcript_path)), repeat)
     started = time.perf_counter()
     output, stats = (run_plain if side == "plain" else run_ytlocal)(transcript, model, n_ctx)
     wall = time.perf_counter() - started
@@ -130,12 +143,14 @@ def main() -> None:
     parser.add_argument("--llm", default="smollm2-135m-instruct")
     parser.add_argument("--n-ctx", type=int, default=2048)
     parser.add_argument("--show", action="store_true", help="print both outputs after the table")
+    parser.add_argument("--repeat", type=int, default=1, help="repeat the transcript N times (a longer input)")
+    parser.add_argument("--only", choices=["plain", "ytlocal"], help="run one side only")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, str(args.transcript), args.llm, args.n_ctx)))
+        print(json.dumps(worker(args.worker, str(args.transcript), args.llm, args.n_ctx, args.repeat)))
         return
-    transcript = load_transcript(args.transcript)
+    transcript = repeated(load_transcript(args.transcript), args.repeat)
     words = sum(len(s.text.split()) for s in transcript.segments)
     print(f"transcript: {args.transcript.name}, {words} words, {len(transcript.segments)} segments, "
           f"{(transcript.duration or 0) / 60:.0f} min; model {args.llm}, n_ctx {args.n_ctx}")
@@ -143,9 +158,10 @@ def main() -> None:
                "max_repeat_8gram", "filler_per_100_words", "unsupported_sentences"]
     print("  ".join(f"{c:>{max(len(c), 8)}}" for c in columns))
     outputs = {}
-    for side in ("plain", "ytlocal"):
+    for side in [args.only] if args.only else ["plain", "ytlocal"]:
         done = subprocess.run([sys.executable, __file__, str(args.transcript), "--llm", args.llm,
-                               "--n-ctx", str(args.n_ctx), "--worker", side], capture_output=True, text=True)
+                               "--n-ctx", str(args.n_ctx), "--repeat", str(args.repeat), "--worker", side],
+                              capture_output=True, text=True)
         if done.returncode != 0:
             print(f"{side}: failed: {done.stderr.strip().splitlines()[-3:]}")
             continue

@@ -85,3 +85,18 @@ def test_sha256_file_matches_hashlib_and_reports_progress(tmp_path):
     seen = []
     assert sha256_file(path, lambda done, total: seen.append((done, total))) == hashlib.sha256(data).hexdigest()
     assert seen[-1] == (len(data), len(data))
+
+
+def test_cached_hash_is_reused_until_the_file_changes(tmp_path, monkeypatch):
+    import ytlocal.store as store
+
+    blob = tmp_path / "model.gguf"
+    blob.write_bytes(b"GGUF" + b"x" * 1000)
+    index = tmp_path / "hashes.json"
+    calls = []
+    real = store.sha256_file
+    monkeypatch.setattr(store, "sha256_file", lambda path, progress=None: calls.append(path) or real(path))
+    first = store.sha256_file_cached(blob, index)
+    assert store.sha256_file_cached(blob, index) == first and len(calls) == 1
+    blob.write_bytes(b"GGUF" + b"y" * 1000)
+    assert store.sha256_file_cached(blob, index) != first and len(calls) == 2

@@ -24,6 +24,7 @@ MEDIA_EXTENSIONS = frozenset(
     ".mp3 .m4a .aac .wav .flac .ogg .oga .opus .webm .mp4 .mkv .mov .avi .wma .mka .m4v .3gp .amr "
     ".aiff .aif .mpga .mpeg .ts".split()
 )
+ZERO_PREFIX_BYTES = 1024 * 1024
 SOURCE_LIST_EXTENSIONS = frozenset({".txt", ".list", ".urls"})
 CAPTION_MODES = ("never", "prefer", "auto")
 _URL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -220,6 +221,12 @@ def probe_media(path: Path) -> tuple[float | None, dict[str, str]]:
         raise SourceError(f"cannot read {path}: {error.strerror}") from error
     if size == 0:
         raise SourceError(f"{path} is an empty file (0 bytes)")
+    with open(path, "rb") as handle:
+        head = handle.read(ZERO_PREFIX_BYTES)
+    if not head.strip(b"\0") and size > len(head) // 2:
+        # FFmpeg's demuxers can scan a huge sparse or zeroed file for minutes; no media starts so.
+        raise SourceError(f"{path} starts with {len(head) // 1024} KiB of zero bytes: not a media file "
+                          f"(a sparse, damaged or unfinished file?)")
     import av
 
     try:
@@ -228,6 +235,8 @@ def probe_media(path: Path) -> tuple[float | None, dict[str, str]]:
             if not streams:
                 raise SourceError(f"{path} has no audio stream")
             stream = streams[0]
+            if not stream.codec_context.sample_rate or not stream.codec_context.channels:
+                raise SourceError(f"{path} has no decodable audio stream (0 Hz or 0 channels)")
             tags = {str(k).lower(): str(v) for k, v in {**container.metadata, **stream.metadata}.items()}
             if stream.duration is not None and stream.time_base is not None:
                 return float(stream.duration * stream.time_base), tags

@@ -127,6 +127,28 @@ def _models(settings: Settings, store: ModelStore, reason: str) -> list[Check]:
     return checks
 
 
+def _privacy(settings: Settings) -> Check:
+    """The offline guarantees, checked where a check is possible (see SECURITY.md)."""
+    from .transcribe import offline_environment
+
+    saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY")}
+    try:
+        offline_environment()  # what every model load runs before importing the ML libraries
+        flags_ok = all(os.environ.get(k) == "1" for k in saved)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    mode = "on: network sources are refused" if settings.offline else "off: URLs are downloaded with yt-dlp"
+    detail = (f"network only for downloads (yt-dlp) and `models pull`; models load with HF_HUB_OFFLINE=1; "
+              f"no telemetry, update checks or remote catalog; offline mode {mode}")
+    if not flags_ok:
+        return Check(FAIL, "privacy", detail, "the Hugging Face offline switches could not be set")
+    return Check(OK, "privacy", detail)
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Every check, in the order printed. Never raises for a broken environment: reports it."""
     checks = [_python()]
@@ -144,6 +166,7 @@ def run_checks(settings: Settings) -> list[Check]:
         checks.extend(_models(settings, store, reason))
     except YtlocalError as error:
         checks.append(Check(FAIL, "models", str(error)))
+    checks.append(_privacy(settings))
     checks.append(_disk("disk (models)", models_dir))
     checks.append(_disk("disk (cache)", resolve_cache_dir(settings)))
     return checks

@@ -85,4 +85,5 @@ EXIT_CODES = {
     DoctorError.exit_code: "doctor found a FAIL",
     BatchIncomplete.exit_code: "batch finished, some videos failed (the report lists them)",
     BatchLocked.exit_code: "another ytlocal process is working on the same output folder",
+    11: "disk full (the message names the path; finished work is kept)",
 }

@@ -33,6 +33,7 @@ from .store import (
     remove_directory,
     replace_directory,
     sha256_file,
+    sha256_file_cached,
 )
 
 MODEL_KINDS = ("whisper", "llm")
@@ -583,6 +584,13 @@ def _trust(source: ModelSource | None) -> str:
     return "catalog" if source is not None and source.has_checksums else "first-use"
 
 
+def _hash_index() -> Path:
+    import platformdirs
+
+    root = os.environ.get("YTLOCAL_CACHE_DIR") or platformdirs.user_cache_dir("ytlocal", appauthor=False)
+    return Path(root).expanduser() / "model-hashes.json"
+
+
 def _resolve_path(path: Path, kind: str) -> ResolvedModel:
     if not path.exists():
         raise ModelError(f"no such model file or folder: {path}")
@@ -593,13 +601,13 @@ def _resolve_path(path: Path, kind: str) -> ResolvedModel:
                 raise ModelError(f"{path} is a folder; give the .gguf file itself")
             path = ggufs[0]
         _check_gguf(path)
-        return ResolvedModel(path.stem, kind, path, sha256_file(path))
+        return ResolvedModel(path.stem, kind, path, sha256_file_cached(path, _hash_index()))
     if path.is_file():
         raise ModelError(f"{path} is a file; a whisper model is a folder with model.bin and config.json")
     missing = [name for name in WHISPER_REQUIRED_FILES if not (path / name).is_file()]
     if missing:
         raise ModelError(f"{path} is not a faster-whisper model folder (missing {', '.join(missing)})")
-    return ResolvedModel(path.name, kind, path, sha256_file(path / "model.bin"))
+    return ResolvedModel(path.name, kind, path, sha256_file_cached(path / "model.bin", _hash_index()))
 
 
 def _check_gguf(path: Path) -> None:

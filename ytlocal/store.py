@@ -27,6 +27,8 @@ ProgressCallback = Callable[[int, int | None], None]
 class DiskFullError(YtlocalError):
     """Raised instead of a bare ENOSPC so the user learns which path ran out of space."""
 
+    exit_code = 11
+
     def __init__(self, path: Path | str):
         free = _free_bytes(Path(path))
         free_text = f" ({free / 1e6:.0f} MB free)" if free is not None else ""
@@ -67,6 +69,28 @@ def sha256_file(path: Path, progress: ProgressCallback | None = None) -> str:
             if progress:
                 progress(done, total)
     return digest.hexdigest()
+
+
+def sha256_file_cached(path: Path, index_file: Path) -> str:
+    """sha256 of ``path``, remembered in ``index_file`` by size + mtime + inode, so a multi-GB model
+    given by path is hashed once, not on every run (a changed file is hashed again)."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    key = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    try:
+        index = read_json(index_file)
+    except (OSError, ValueError):
+        index = {}
+    entry = index.get(str(path))
+    if isinstance(entry, dict) and entry.get("stat") == key and isinstance(entry.get("sha256"), str):
+        return entry["sha256"]
+    digest = sha256_file(path)
+    index[str(path)] = {"stat": key, "sha256": digest}
+    try:
+        atomic_write_json(index_file, index)
+    except OSError:
+        pass  # a read-only cache only costs a re-hash next time
+    return digest
 
 
 def _current_umask() -> int:
