@@ -164,3 +164,30 @@ def test_full_disk_keeps_the_previous_output_and_names_the_path(run_cli, tiny_di
     assert f"no space left on the device holding {summary}" in second.output
     assert summary.read_text() == before
     assert sorted(p.name for p in tiny_disk.iterdir()) == sorted([summary.name, "filler.bin"])
+
+
+def test_six_hour_transcript_is_summarized_whole_in_bounded_memory(test_models_store):
+    """Real tokenizer and context checks, canned answers (real generation over six hours takes ~5 min:
+    scripts/bench_summarize.py --repeat 3 measures that, 248 MB peak RSS)."""
+    import tracemalloc
+
+    from ytlocal.summarize import SummarizeOptions, summarize_transcript
+    from ytlocal.summarize.llm import load_backend
+
+    from test_summarize import TokenizerOnlyBackend
+
+    model = test_models_store.resolve("smollm2-135m-instruct", "llm")
+    backend = TokenizerOnlyBackend(load_backend(model))
+    words = ["soil", "river", "forest", "harbor", "meadow", "canyon", "island", "valley"]
+    segments = [Segment(i * 7.2, i * 7.2 + 7, f"Part {i}: the {words[i % 8]} survey of day {i // 8} noted item {i}.")
+                for i in range(3000)]  # 3000 x 7.2 s = 6 hours
+    tracemalloc.start()
+    summary = summarize_transcript(Transcript(segments=segments, language="en", duration=21600), model,
+                                   SummarizeOptions(), cache_dir=None, backend=backend)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    prompts = "\n".join(p for p in backend.prompts if "<transcript>" in p)
+    assert [s.text for s in segments if s.text not in prompts] == []
+    assert summary.chunks[-1].end == segments[-1].end and summary.key_points
+    print(f"summarizer data peak: {peak / 1e6:.1f} MB")
+    assert peak < 150 * 1024 * 1024, f"summarizer data peaked at {peak / 1e6:.0f} MB"
