@@ -128,6 +128,31 @@ def loopback_server():
         server.server_close()
 
 
+@pytest.fixture
+def tmpfs(tmp_path):
+    """``tmpfs("20m")`` mounts a file system of that size and returns its folder (needs root and
+    mount: skipped otherwise); unmounted after the test."""
+    import shutil
+
+    mounted = []
+
+    def mount(size: str) -> Path:
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting a small tmpfs needs root")
+        point = tmp_path / f"tmpfs-{len(mounted)}"
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
 def closed_loopback_port() -> int:
     """A loopback port nothing listens on (connections are refused at once)."""
     import socket

@@ -1,9 +1,6 @@
 """Hostile and broken input: titles, transcripts, media, disks and options that try to break ytlocal."""
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -127,24 +124,8 @@ def test_music_without_speech_gives_no_invented_text(run_cli, tmp_path):
     assert summary.exit_code == 7 and "transcript is empty" in summary.output
 
 
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A 1 MB file system (needs root and mount; skipped otherwise)."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
-def test_full_disk_keeps_the_previous_output_and_names_the_path(run_cli, tiny_disk, tmp_path):
+def test_full_disk_keeps_the_previous_output_and_names_the_path(run_cli, tmpfs, tmp_path):
+    tiny_disk = tmpfs("1m")
     transcript = Transcript(segments=[Segment(i * 5.0, i * 5.0 + 5, line)
                                       for i, line in enumerate(TALK_TEXT.splitlines())], language="en")
     [path] = write_transcript(transcript, tmp_path, "talk", ["json"])

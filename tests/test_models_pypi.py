@@ -6,7 +6,6 @@ store. pip's own HTTP cache keeps repeated downloads cheap.
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -204,25 +203,8 @@ def test_offline_setting_refuses_to_download(run_cli, tmp_path, monkeypatch):
     assert "offline mode" in result.output and f"ytlocal models import {TINY} PATH" in result.output
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    """A 20 MB file system, too small for any model (needs root and mount; skipped otherwise)."""
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
-def test_disk_full_names_the_path_and_installs_nothing(small_tmpfs, pulled_store, monkeypatch):
-    store = ModelStore(small_tmpfs / "models")
+def test_disk_full_names_the_path_and_installs_nothing(tmpfs, pulled_store):
+    store = ModelStore(tmpfs("20m") / "models")  # a disk too small for any model
     from ytlocal.store import DiskFullError
 
     with pytest.raises(DiskFullError) as caught:
