@@ -248,7 +248,9 @@ def physical_cores() -> int:
                 return max(1, min(len(pairs), available))
     except OSError:
         pass
-    return max(1, (os.cpu_count() or 2) // 2 if (os.cpu_count() or 1) > 2 else os.cpu_count() or 1)
+    # No /proc/cpuinfo (macOS, Windows): assume two hyper-threads per core on machines with more than two.
+    logical = os.cpu_count() or 1
+    return max(1, logical // 2 if logical > 2 else logical)
 
 
 def effective_threads(settings: Settings) -> int:

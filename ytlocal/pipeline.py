@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from .acquire import AcquireOptions, Failure, Media, _looks_like_source_list, acquire, is_url
-from .errors import SourceError, YtlocalError
+from .errors import SourceError
 from .registry import ModelStore, ResolvedModel
 from .summarize import SummarizeOptions, Summary, summarize_transcript
 from .transcribe import TranscribeOptions, WhisperEngine, transcribe_media
@@ -154,4 +154,4 @@ def whisper_info(transcript: Transcript) -> dict[str, str | None] | None:
     return {"name": transcript.model, "sha256": transcript.model_sha256}
 
 
-__all__ = ["Item", "Pipeline", "YtlocalError", "is_transcript_file", "whisper_info"]
+__all__ = ["Item", "Pipeline", "is_transcript_file", "whisper_info"]
