@@ -69,6 +69,16 @@ def test_models_store() -> ModelStore:
     return store
 
 
+@pytest.fixture(scope="session")
+def talk_m4a(tmp_path_factory, test_models_store):
+    """The test talk (tests/data/talk.txt) spoken by espeak-ng, as AAC in .m4a; the test models are
+    installed too, since every user of this talk transcribes it."""
+    from media import TALK_TEXT, encode, speak
+
+    folder = tmp_path_factory.mktemp("talk")
+    return encode(speak(TALK_TEXT, folder / "talk.wav"), folder / "talk.m4a", "-c:a", "aac", "-b:a", "48k")
+
+
 @dataclass
 class LoopbackServer:
     """A real HTTP server on 127.0.0.1 serving ``routes`` (path -> bytes or handler) and counting hits."""

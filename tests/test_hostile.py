@@ -10,7 +10,7 @@ from ytlocal.acquire import AcquireOptions, _QuietLogger, _ydl_options
 from ytlocal.errors import SourceError
 from ytlocal.transcript import Segment, Transcript, write_transcript
 
-from media import TALK_TEXT, encode, ffmpeg, speak
+from media import TALK_TEXT, ffmpeg
 
 pytestmark = pytest.mark.integration
 
@@ -18,12 +18,6 @@ TINY = ("--whisper-model", "whisper-tiny.en")
 HOSTILE_TITLE = ("../../etc/passwd\u202e; rm -rf ~ `id` $(reboot) | > x < y "
                  "<script>alert(1)</script> \"quoted\" 'single' --- # heading [link](javascript:alert(1)) 🐝"
                  + " long" * 100)
-
-
-@pytest.fixture(scope="module")
-def talk_m4a(tmp_path_factory, test_models_store):
-    folder = tmp_path_factory.mktemp("hostile")
-    return encode(speak(TALK_TEXT, folder / "talk.wav"), folder / "talk.m4a", "-c:a", "aac", "-b:a", "32k")
 
 
 def files_under(root: Path) -> set[Path]:

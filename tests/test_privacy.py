@@ -10,7 +10,6 @@ import pytest
 
 from ytlocal.errors import SourceError
 
-from media import TALK_TEXT, encode, speak
 
 pytestmark = pytest.mark.integration
 
@@ -36,12 +35,6 @@ def install_guard(monkeypatch) -> list:
 @pytest.fixture
 def network_guard(monkeypatch):
     return install_guard(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def talk_m4a(tmp_path_factory, test_models_store):
-    folder = tmp_path_factory.mktemp("privacy")
-    return encode(speak(TALK_TEXT, folder / "talk.wav"), folder / "talk.m4a", "-c:a", "aac", "-b:a", "32k")
 
 
 def test_guard_really_blocks_connections(network_guard):

@@ -13,18 +13,12 @@ from ytlocal.summarize.llm import load_backend
 from ytlocal.summarize.text import content_words, max_ngram_repeats, remove_filler
 from ytlocal.transcript import Segment, Transcript, write_transcript
 
-from media import TALK_TEXT, encode, speak
+from media import TALK_TEXT
 
 pytestmark = pytest.mark.integration
 
 TINY = ("--whisper-model", "whisper-tiny.en")
 TIMESTAMP = re.compile(r"^- \[(\d+):(\d{2})\]\((http://127\.0\.0\.1:\d+/talk\.html)\?t=(\d+)\) (.+)$")
-
-
-@pytest.fixture(scope="module")
-def talk_m4a(tmp_path_factory, test_models_store):
-    folder = tmp_path_factory.mktemp("summary-talk")
-    return encode(speak(TALK_TEXT, folder / "talk.wav"), folder / "talk.m4a", "-c:a", "aac", "-b:a", "48k")
 
 
 @pytest.fixture

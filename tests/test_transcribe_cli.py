@@ -7,17 +7,11 @@ import pytest
 from ytlocal.errors import SourceError
 
 from conftest import closed_loopback_port
-from media import TALK_TEXT, encode, silence, speak, video_without_audio
+from media import silence, video_without_audio
 
 pytestmark = pytest.mark.integration
 
 TINY = ("--whisper-model", "whisper-tiny.en")
-
-
-@pytest.fixture(scope="module")
-def talk_m4a(tmp_path_factory, test_models_store):
-    folder = tmp_path_factory.mktemp("cli-talk")
-    return encode(speak(TALK_TEXT, folder / "talk.wav"), folder / "talk.m4a", "-c:a", "aac", "-b:a", "48k")
 
 
 @pytest.fixture
