@@ -26,9 +26,8 @@ from typing import Callable, Iterator
 
 from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, plan
 from .errors import BatchLocked, SkippedSource, SourceError, YtlocalError
-from .naming import output_stem
-from .pipeline import Item, Pipeline, whisper_info
-from .render import FILE_SUFFIX, Document, clock, md_escape, render
+from .pipeline import Item, Pipeline, render_item, write_outputs
+from .render import clock, md_escape
 from .store import DiskFullError, atomic_write_json, atomic_write_text, read_json
 
 STATE_DIR = ".ytlocal"
@@ -369,16 +368,8 @@ class BatchRunner:
             jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
             jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
             started = time.perf_counter()
-            document_media = dict(transcript.media or {})
-            document_media.update(media.to_dict())
-            document = Document(summary, document_media, transcript.language, whisper_info(transcript))
-            stem = output_stem(media.title, media.video_id)
-            path = self.options.out_dir / f"{stem}{FILE_SUFFIX[self.options.fmt]}"
-            atomic_write_text(path, render(document, self.options.fmt))
-            if self.options.with_transcript:
-                from .transcript import write_transcript
-
-                write_transcript(transcript, self.options.out_dir, stem, ["txt", "srt", "json"])
+            [path, *_transcripts] = write_outputs(item, render_item(item, self.options.fmt), self.options.out_dir,
+                                                  self.options.fmt, self.options.with_transcript)
             jobs.add_time(job_id, "render_s", time.perf_counter() - started)
             jobs.update(job_id, state="done", output=str(path), tldr=summary.tldr)
             return media.duration or transcript.duration or 0.0

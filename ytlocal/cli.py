@@ -363,7 +363,6 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
 
     Example: ytlocal transcribe https://youtu.be/VIDEO_ID -f srt -f txt -o transcripts/
     """
-    from .naming import output_stem
     from .transcript import FORMATS, write_transcript
 
     settings, pipeline = _build_pipeline(ctx.obj, output_dir=output_dir, **options)
@@ -375,7 +374,7 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
         for item in _acquired_items(pipeline, sources, outcome, bar):
             try:
                 transcript = pipeline.transcribe(item, progress=bar)
-                paths = write_transcript(transcript, out_dir, output_stem(item.title, item.item_id), chosen_formats)
+                paths = write_transcript(transcript, out_dir, item.stem, chosen_formats)
             except YtlocalError as error:
                 bar.close()
                 outcome.fail(item.source, error)
@@ -417,12 +416,8 @@ def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instruc
 
     Example: ytlocal summarize https://youtu.be/VIDEO_ID --length short -o summaries/
     """
-    from .naming import output_stem
-    from .pipeline import is_transcript_file, whisper_info
-    from .render import FILE_SUFFIX, Document, render
-    from .store import atomic_write_text
+    from .pipeline import is_transcript_file, render_item, write_outputs
     from .summarize import SummarizeOptions
-    from .transcript import write_transcript
 
     to_stdout = output_dir == "-"
     summarize_options = SummarizeOptions(length=length, instructions=instructions, language=summary_language)
@@ -438,25 +433,11 @@ def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instruc
             try:
                 summary = pipeline.summarize(item, progress=bar)
                 bar.close()
-                transcript = item.transcript
-                media = dict(transcript.media or {})
-                if item.media is not None:
-                    media.update(item.media.to_dict())
-                media.setdefault("title", item.title)
-                media.setdefault("source", item.source)
-                document = Document(summary, media, transcript.language, whisper_info(transcript))
                 with pipeline.timed("render"):
-                    text = render(document, fmt)
-                    stem = output_stem(item.title, item.item_id)
-                    written = []
+                    text = render_item(item, fmt)
                     if to_stdout:
                         click.echo(text, nl=False)
-                    else:
-                        path = out_dir / f"{stem}{FILE_SUFFIX[fmt]}"
-                        atomic_write_text(path, text)
-                        written.append(path)
-                    if with_transcript:
-                        written += write_transcript(transcript, out_dir, stem, ["txt", "srt", "json"])
+                    written = write_outputs(item, None if to_stdout else text, out_dir, fmt, with_transcript)
             except YtlocalError as error:
                 bar.close()
                 outcome.fail(item.source, error)

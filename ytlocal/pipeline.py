@@ -15,12 +15,18 @@ from typing import Callable, Iterator, TextIO
 
 from .acquire import AcquireOptions, Failure, Media, _looks_like_source_list, acquire, is_url
 from .errors import SourceError
+from .naming import output_stem
 from .registry import ModelStore, ResolvedModel
+from .render import FILE_SUFFIX, Document, render
+from .store import atomic_write_text
 from .summarize import SummarizeOptions, Summary, summarize_transcript
 from .transcribe import TranscribeOptions, WhisperEngine, transcribe_media
-from .transcript import Transcript, read_transcript
+from .transcript import Transcript, read_transcript, write_transcript
 
 TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")
+TRANSCRIPT_BESIDE_SUMMARY = ["txt", "srt", "json"]  # what --with-transcript writes
+# Paths on this machine: they differ on another machine or cache and stay out of every output.
+LOCAL_ONLY_MEDIA_KEYS = ("audio_path", "captions_path", "captions_checked")
 Progress = Callable[[str, int, "int | None"], None]
 
 
@@ -54,6 +60,11 @@ class Item:
         if self.transcript is not None and self.transcript.media.get("title"):
             return str(self.transcript.media["title"])
         return Path(self.source).stem
+
+    @property
+    def stem(self) -> str:
+        """The file name, without extension, of this video's outputs."""
+        return output_stem(self.title, self.item_id)
 
     @property
     def item_id(self) -> str:
@@ -154,4 +165,34 @@ def whisper_info(transcript: Transcript) -> dict[str, str | None] | None:
     return {"name": transcript.model, "sha256": transcript.model_sha256}
 
 
-__all__ = ["Item", "Pipeline", "is_transcript_file", "whisper_info"]
+def document_for(item: Item) -> Document:
+    """The summarized ``item`` with everything known about its source and the models that made it."""
+    transcript = item.transcript
+    media = dict(transcript.media or {})
+    if item.media is not None:
+        media.update(item.media.to_dict())
+    for key in LOCAL_ONLY_MEDIA_KEYS:
+        media.pop(key, None)
+    media.setdefault("title", item.title)
+    media.setdefault("source", item.source)
+    return Document(item.summary, media, transcript.language, whisper_info(transcript))
+
+
+def render_item(item: Item, fmt: str) -> str:
+    return render(document_for(item), fmt)
+
+
+def write_outputs(item: Item, text: str | None, out_dir: Path, fmt: str, with_transcript: bool) -> list[Path]:
+    """Write the rendered summary (unless ``text`` is None: it went to stdout) and, when asked, the
+    transcript files beside it. Returns the paths written, the summary first."""
+    written = []
+    if text is not None:
+        path = Path(out_dir) / f"{item.stem}{FILE_SUFFIX[fmt]}"
+        atomic_write_text(path, text)
+        written.append(path)
+    if with_transcript:
+        written += write_transcript(item.transcript, Path(out_dir), item.stem, TRANSCRIPT_BESIDE_SUMMARY)
+    return written
+
+
+__all__ = ["Item", "Pipeline", "document_for", "is_transcript_file", "render_item", "whisper_info", "write_outputs"]

@@ -207,8 +207,7 @@ def render_json(document: Document) -> str:
         "ytlocal_summary": 1,
         "generator": f"ytlocal {__version__}",
         "generated_at": document.generated_at.isoformat(),
-        # Local paths differ between machines (a fetched folder, another cache): keep them out.
-        "media": {k: v for k, v in document.media.items() if k not in ("audio_path", "captions_path", "captions_checked")},
+        "media": document.media,
         "language": document.language,
         "models": {"whisper": document.whisper, "llm": document.summary.llm},
         "summary": {
