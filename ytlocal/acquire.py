@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from .errors import SkippedSource, SourceError
-from .store import atomic_write_json, read_json
+from .store import atomic_write_json, read_json, sha256_file
 
 MEDIA_EXTENSIONS = frozenset(
     ".mp3 .m4a .aac .wav .flac .ogg .oga .opus .webm .mp4 .mkv .mov .avi .wma .mka .m4v .3gp .amr "
@@ -73,6 +73,7 @@ class Media:
     captions_path: Path | None = None
     captions_kind: str | None = None  # "manual" or "auto"
     captions_checked: bool = False
+    audio_sha256: str | None = None  # hashed once when acquired; names the audio in transcript cache keys
 
     @property
     def is_web(self) -> bool:
@@ -249,23 +250,20 @@ def probe_media(path: Path) -> tuple[float | None, dict[str, str]]:
         raise SourceError(f"{path} is not a media file ffmpeg can read ({_first_line(error)})") from error
 
 
-def file_key(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(4 * 1024 * 1024):
-            digest.update(chunk)
-    return f"file-{digest.hexdigest()[:16]}"
+def file_key(audio_sha256: str) -> str:
+    return f"file-{audio_sha256[:16]}"
 
 
 def local_media(path: Path) -> Media:
     """A media file used in place; its title tag (if any) or its name becomes the title."""
     duration, tags = probe_media(path)
-    key = file_key(path)
+    audio_sha256 = sha256_file(path)
+    key = file_key(audio_sha256)
     title = tags.get("title", "").strip() or path.stem
     channel = (tags.get("artist") or tags.get("album_artist") or "").strip() or None
     return Media(key=key, source=str(path), audio_path=path, title=title, extractor="file",
                  video_id=key.removeprefix("file-")[:12], duration=duration, channel=channel,
-                 captions_checked=True)
+                 captions_checked=True, audio_sha256=audio_sha256)
 
 
 # ----------------------------------------------------------------------------------- yt-dlp
@@ -493,7 +491,7 @@ def _download(source: str | dict[str, Any], options: AcquireOptions, cache: Medi
         channel=info.get("channel") or info.get("uploader"), upload_date=info.get("upload_date"),
         webpage_url=webpage_url, description=info.get("description"), chapters=_chapters(info),
         language=info.get("language"), captions_path=captions_path, captions_kind=captions_kind,
-        captions_checked=options.captions != "never",
+        captions_checked=options.captions != "never", audio_sha256=sha256_file(audio),
     ), info
 
 

@@ -259,7 +259,7 @@ def transcribe_media(media, model: ResolvedModel, get_engine: Callable[[], Whisp
             transcript.media = media_info
             return transcript
     _device, compute_type = pick_device(device)
-    audio_sha = sha256_file(media.audio_path)
+    audio_sha = media.audio_sha256 or sha256_file(media.audio_path)  # media cached before the field existed
     cache = TranscriptCache(cache_dir)
     key = cache.key(audio_sha, f"{model.sha256}:{compute_type}", options)
     transcript = cache.load(key)
