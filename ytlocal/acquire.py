@@ -15,8 +15,9 @@ import re
 import urllib.parse
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TextIO
+from typing import Any, Iterable, Iterator, TextIO
 
+from .progress import Progress, no_progress
 from .errors import SkippedSource, SourceError
 from .store import atomic_write_json, read_json, sha256_file
 
@@ -39,11 +40,7 @@ def is_transient(message: str) -> bool:
     """Network trouble, rate limits and server errors pass; removed/private/no-audio do not."""
     return bool(_TRANSIENT.search(message))
 
-Progress = Callable[[str, int, "int | None"], None]
 
-
-def _no_progress(stage: str, done: int, total: int | None) -> None:
-    return None
 
 
 @dataclass
@@ -533,7 +530,7 @@ def _expand_url(url: str, options: AcquireOptions) -> list[tuple[str, str | dict
         raise SourceError(f"{url}: {message}", transient=is_transient(message)) from error
 
 
-def acquire_url(url: str, options: AcquireOptions, progress: Progress = _no_progress,
+def acquire_url(url: str, options: AcquireOptions, progress: Progress = no_progress,
                 entry: dict[str, Any] | None = None) -> Media:
     """One video URL (or a playlist entry yt-dlp already resolved) -> cached audio + metadata."""
     cache = MediaCache(options.cache_dir)
@@ -618,7 +615,7 @@ def plan(sources: Iterable[str], options: AcquireOptions, stdin: TextIO | None =
     return result
 
 
-def fetch(planned: Planned, options: AcquireOptions, progress: Progress = _no_progress) -> Media:
+def fetch(planned: Planned, options: AcquireOptions, progress: Progress = no_progress) -> Media:
     """Download (or find in the cache, or probe locally) one planned video."""
     if planned.kind == "file":
         return local_media(planned.target)
@@ -634,7 +631,7 @@ def fetch(planned: Planned, options: AcquireOptions, progress: Progress = _no_pr
 
 
 def acquire(sources: Iterable[str], options: AcquireOptions, *, stdin: TextIO | None = None,
-            progress: Progress = _no_progress) -> Iterator[Media | Failure]:
+            progress: Progress = no_progress) -> Iterator[Media | Failure]:
     """Yield a :class:`Media` or a :class:`Failure` for every video the sources name, in order.
 
     One bad item never stops the others: its failure is yielded and the loop goes on.

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .progress import Progress
 from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, plan
 from .errors import BatchLocked, SkippedSource, SourceError, YtlocalError
 from .pipeline import Item, Pipeline, render_item, write_outputs
@@ -37,7 +38,6 @@ INDEX_NAME = "index.md"
 FINAL_STATES = ("done", "failed", "skipped")
 MAX_BACKOFF_SECONDS = 60.0
 
-Progress = Callable[[str, int, "int | None"], None]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (

@@ -11,8 +11,9 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Iterator, TextIO
 
+from .progress import Progress, no_progress
 from .acquire import AcquireOptions, Failure, Media, _looks_like_source_list, acquire, is_url
 from .errors import SourceError
 from .naming import output_stem
@@ -27,11 +28,7 @@ TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")
 TRANSCRIPT_BESIDE_SUMMARY = ["txt", "srt", "json"]  # what --with-transcript writes
 # Paths on this machine: they differ on another machine or cache and stay out of every output.
 LOCAL_ONLY_MEDIA_KEYS = ("audio_path", "captions_path", "captions_checked")
-Progress = Callable[[str, int, "int | None"], None]
 
-
-def _no_progress(stage: str, done: int, total: int | None) -> None:
-    return None
 
 
 def is_transcript_file(source: str) -> bool:
@@ -120,7 +117,7 @@ class Pipeline:
         return self._engine
 
     def items(self, sources: list[str], stdin: TextIO | None = None,
-              progress: Progress = _no_progress) -> Iterator[Item | Failure]:
+              progress: Progress = no_progress) -> Iterator[Item | Failure]:
         """Acquire every source in order: transcript files are read, everything else goes through
         :func:`~ytlocal.acquire.acquire`. Failures are yielded, never raised."""
         for source in sources:
@@ -137,7 +134,7 @@ class Pipeline:
             for result in results:
                 yield result if isinstance(result, Failure) else Item(source, media=result)
 
-    def transcribe(self, item: Item, progress: Progress = _no_progress) -> Transcript:
+    def transcribe(self, item: Item, progress: Progress = no_progress) -> Transcript:
         if item.transcript is None:
             assert item.media is not None
             with self.timed("transcribe"):
@@ -146,7 +143,7 @@ class Pipeline:
                                                    use_captions=self.captions, progress=progress)
         return item.transcript
 
-    def summarize(self, item: Item, progress: Progress = _no_progress) -> Summary:
+    def summarize(self, item: Item, progress: Progress = no_progress) -> Summary:
         transcript = self.transcribe(item, progress)
         spec = self.store.catalog.find(self.llm_name)
         languages = spec.languages if spec is not None else ()

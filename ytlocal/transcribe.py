@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .progress import Progress, no_progress
 from .errors import TranscriptionError
 from .registry import ResolvedModel
 from .store import atomic_write_json, read_json, sha256_file
@@ -33,11 +34,7 @@ PAUSE_SPLIT_SECONDS = 0.6
 MAX_CONSECUTIVE_REPEATS = 2
 TASKS = ("transcribe", "translate")
 
-Progress = Callable[[str, int, "int | None"], None]
 
-
-def _no_progress(stage: str, done: int, total: int | None) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ class WhisperEngine:
         return not self.whisper.model.is_multilingual
 
     def transcribe(self, audio_path: Path, options: TranscribeOptions, duration: float | None = None,
-                   progress: Progress = _no_progress) -> Transcript:
+                   progress: Progress = no_progress) -> Transcript:
         language = options.language
         if self.is_english_only:
             if language not in (None, "en"):
@@ -242,7 +239,7 @@ def captions_transcript(captions_path: Path, kind: str, language: str | None) ->
 
 def transcribe_media(media, model: ResolvedModel, get_engine: Callable[[], WhisperEngine],
                      options: TranscribeOptions, cache_dir: Path, *, device: str = "auto",
-                     use_captions: str = "never", progress: Progress = _no_progress) -> Transcript:
+                     use_captions: str = "never", progress: Progress = no_progress) -> Transcript:
     """The transcribe stage for one :class:`~ytlocal.acquire.Media`: the creator's captions when allowed
     and present, else the cached transcript, else faster-whisper. ``get_engine`` is called only on a
     cache miss, so a fully cached rerun never loads the model."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
 
+from ..progress import Progress
 from ..registry import ResolvedModel
 from ..transcript import Transcript
 from .chunking import ChapterSpan
@@ -15,7 +15,6 @@ from .prompts import PROMPT_VERSION
 
 __all__ = ["LENGTHS", "Point", "Section", "SummarizeOptions", "Summary", "summarize_transcript"]
 
-Progress = Callable[[str, int, "int | None"], None]
 
 
 def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: SummarizeOptions, *,

@@ -20,8 +20,9 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
+from ..progress import Progress
 from ..errors import SummaryError
 from .chunking import ChapterSpan, Chunk, chunk_transcript
 from .llm import LlmSession, SamplingOptions
@@ -45,7 +46,6 @@ from .text import (
     words,
 )
 
-Progress = Callable[[str, int, "int | None"], None]
 
 MIN_CHUNK_TOKENS = 128
 MAX_MERGED = 8  # notes one merge call writes (bounds its output tokens)
