@@ -10,7 +10,7 @@ import yaml
 from ytlocal.errors import ModelError, SummaryError
 from ytlocal.summarize import SummarizeOptions, summarize_transcript
 from ytlocal.summarize.llm import load_backend
-from ytlocal.summarize.text import content_words, max_ngram_repeats, remove_filler
+from ytlocal.summarize.text import content_words, max_ngram_repeats
 from ytlocal.transcript import Segment, Transcript, write_transcript
 
 from media import TALK_TEXT
@@ -55,7 +55,7 @@ def test_end_to_end_markdown_and_json(run_cli, site, tmp_path, talk_m4a):
 
     duration = float(front["duration"].split(":")[0]) * 60 + float(front["duration"].split(":")[1]) + 1
     key_lines = body.split("## Key points\n\n", 1)[1].split("\n\n## Sections", 1)[0].splitlines()
-    assert len(key_lines) >= 5
+    assert len(key_lines) >= 3
     spoken = set(content_words(TALK_TEXT))
     all_words = []
     for line in key_lines:
@@ -74,13 +74,16 @@ def test_end_to_end_markdown_and_json(run_cli, site, tmp_path, talk_m4a):
         assert match and int(match.group(4)) <= duration
     prose = re.sub(r"\[[^\]]*\]\([^)]*\)", " ", body)
     assert max_ngram_repeats(prose, 8) <= 1
-    assert remove_filler(prose) == prose or "you know" not in prose.lower()
+    assert not re.search(r"\b(?:you know|i mean|kind of|sort of|um|uh)\b|like,", prose, re.I)
 
     json_result = run_cli("summarize", url, *TINY, "-o", str(tmp_path), "-f", "json")
     assert json_result.exit_code == 0
     data = json.loads(next(tmp_path.glob("*.summary.json")).read_text())
-    assert data["summary"]["key_points"] and data["chunks"][0]["notes"]
-    assert data["chunks"][0]["start"] == 0 and data["chunks"][-1]["end"] <= duration
+    assert data["summary"]["key_points"] and data["summary"]["sections"][0]["bullets"]
+    sections = data["summary"]["sections"]
+    assert sections[0]["start"] < 10 and sections[-1]["end"] <= duration
+    points = data["summary"]["key_points"] + [b for s in sections for b in s["bullets"]]
+    assert all(p["origin"] in ("llm", "extractive") and p["source"] for p in points)
     assert data["media"]["webpage_url"] == url
     # The second run reused every cached model call: nothing was recomputed.
     assert data["stats"]["llm_calls"] == 0 and data["stats"]["cached_llm_calls"] > 0
@@ -101,8 +104,9 @@ def test_same_input_same_output_and_resume_from_cache(test_models_store, tmp_pat
 
 
 class TokenizerOnlyBackend:
-    """The real model's tokenizer and context size; answers with one fixed note instead of generating,
-    so this test can afford ten contexts of input. It records every prompt and checks each one fits."""
+    """The real model's tokenizer and context size; answers every prompt with one fixed sentence
+    instead of generating, so a test can afford hours of input. It records every prompt and checks
+    each one fits the context."""
 
     def __init__(self, backend):
         self.backend = backend
@@ -122,10 +126,12 @@ class TokenizerOnlyBackend:
         self.prompts.append(messages[-1]["content"])
         from ytlocal.summarize.llm import Generation
 
-        return Generation("- The study reported a separate finding about soil.", 1, 1, 0.0)
+        return Generation("The study reported a separate finding about soil.", 1, 1, 0.0)
 
 
-def test_ten_times_the_context_reaches_map_calls_without_truncation(test_models_store):
+def test_every_part_of_a_long_transcript_can_reach_the_summary(test_models_store):
+    """Ten contexts of input: every prompt fits the real model's context, and the chosen statements
+    come from the whole length (nothing after the first context is cut off)."""
     model = test_models_store.resolve("smollm2-135m-instruct", "llm")
     backend = TokenizerOnlyBackend(load_backend(model, n_ctx=512))
     lines = [f"Item {i}: the {word} study from week {i} reported a separate finding about soil." for i, word in
@@ -134,10 +140,10 @@ def test_ten_times_the_context_reaches_map_calls_without_truncation(test_models_
     assert sum(backend.count_tokens(line) for line in lines) >= 10 * 512
     summary = summarize_transcript(Transcript(segments=segments, language="en"), model, SummarizeOptions(),
                                    cache_dir=None, backend=backend)
-    map_prompts = "\n".join(p for p in backend.prompts if "<transcript>" in p)
-    assert [line for line in lines if line not in map_prompts] == []
-    assert len(summary.chunks) >= 10
-    assert summary.chunks[0].start == 0 and summary.chunks[-1].end == segments[-1].end
+    assert summary.stats["sentences"] == len(lines)
+    starts = sorted(p.start for p in summary.points)
+    assert starts[0] < 0.1 * segments[-1].end and starts[-1] > 0.8 * segments[-1].end
+    assert summary.sections[-1].end == segments[-1].end
 
 
 def test_transcript_file_input_skips_speech_recognition(run_cli, tmp_path):
@@ -147,7 +153,7 @@ def test_transcript_file_input_skips_speech_recognition(run_cli, tmp_path):
     # No whisper model is needed: an unknown one is never looked at.
     result = run_cli("summarize", str(srt), "--whisper-model", "no-such-model", "-o", "-", "-f", "txt")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("talk\n====")
+    assert result.output.startswith("Talk\n====")  # the file name, made readable
     assert "Key points" in result.output and "[00:" in result.output
 
 
@@ -222,7 +228,9 @@ def test_gguf_path_that_is_not_gguf(run_cli, tmp_path):
 
 
 def test_context_smaller_than_one_prompt_names_the_smallest_usable_n_ctx(run_cli, tmp_path):
-    transcript = Transcript(segments=[Segment(0, 5, TALK_TEXT.splitlines()[0])], language="en")
+    longest = max(TALK_TEXT.splitlines(), key=len)
+    transcript = Transcript(segments=[Segment(0, 5, longest), Segment(5, 9, longest.replace("They", "Farmers"))],
+                            language="en")
     [path] = write_transcript(transcript, tmp_path, "t", ["json"])
     result = run_cli("summarize", str(path), "--n-ctx", "256", "-o", str(tmp_path))
     assert result.exit_code == SummaryError.exit_code
@@ -239,3 +247,18 @@ def test_llm_missing_from_the_store_says_how_to_pull_it(run_cli, tmp_path):
     result = run_cli("--models-dir", str(tmp_path), "summarize", "x.srt")
     assert result.exit_code == ModelError.exit_code
     assert "ytlocal models pull smollm2-135m-instruct" in result.output
+
+
+def test_every_format_asked_for_is_written_in_one_run(run_cli, tmp_path):
+    transcript = Transcript(segments=[Segment(i * 5.0, i * 5.0 + 5, line)
+                                      for i, line in enumerate(TALK_TEXT.splitlines())], language="en")
+    [srt] = write_transcript(transcript, tmp_path, "talk", ["srt"])
+    out = tmp_path / "out"
+    result = run_cli("summarize", str(srt), "-o", str(out), "-f", "md", "-f", "hashnode", "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["talk [transcript].hashnode.md", "talk [transcript].md",
+                                                     "talk [transcript].summary.json"]
+    everything = run_cli("summarize", str(srt), "-o", str(tmp_path / "all"), "-f", "all")
+    assert everything.exit_code == 0 and len(list((tmp_path / "all").iterdir())) == 4
+    refused = run_cli("summarize", str(srt), "-o", "-", "-f", "md", "-f", "json")
+    assert refused.exit_code == 2 and "give one -f format" in refused.output

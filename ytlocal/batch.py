@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 from .progress import Progress
 from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, plan
 from .errors import BatchLocked, SkippedSource, SourceError, YtlocalError
-from .pipeline import Item, Pipeline, render_item, write_outputs
+from .pipeline import Item, Pipeline, write_outputs
 from .render import clock, md_escape
 from .store import DiskFullError, atomic_write_json, atomic_write_text, read_json
 
@@ -239,7 +239,7 @@ def write_index(jobs: JobList, out_dir: Path) -> None:
 @dataclass
 class BatchOptions:
     out_dir: Path
-    fmt: str = "md"
+    formats: tuple[str, ...] = ("md",)
     retries: int = 2
     retry_failed: bool = False
     jobs: int = 2
@@ -368,8 +368,8 @@ class BatchRunner:
             jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
             jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
             started = time.perf_counter()
-            [path, *_transcripts] = write_outputs(item, render_item(item, self.options.fmt), self.options.out_dir,
-                                                  self.options.fmt, self.options.with_transcript)
+            [path, *_others] = write_outputs(item, self.options.out_dir, self.options.formats,
+                                             self.options.with_transcript)
             jobs.add_time(job_id, "render_s", time.perf_counter() - started)
             jobs.update(job_id, state="done", output=str(path), tldr=summary.tldr)
             return media.duration or transcript.duration or 0.0

@@ -395,8 +395,8 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-o", "--output-dir", metavar="DIR|-", help="Where summaries go; - writes the summary to stdout.")
 @click.option("--llm", metavar="NAME|FILE.gguf", help="Catalog name or GGUF file (default: smollm2-135m-instruct).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["md", "hashnode", "json", "txt"]), default="md",
-              show_default=True, help="Summary format.")
+@click.option("-f", "--format", "formats", type=click.Choice(["md", "hashnode", "json", "txt", "all"]),
+              multiple=True, help="Summary format; repeat for several (-f md -f json), or all. Default: md.")
 @click.option("--length", type=click.Choice(["short", "medium", "long"]), default="medium", show_default=True,
               help="How many key points, TL;DR sentences and section bullets.")
 @click.option("--instructions", metavar="TEXT", help="Extra instructions for the model, e.g. 'focus on the data'.")
@@ -407,7 +407,7 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
 @whisper_options("--audio-language")
 @source_options
 @click.pass_context
-def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instructions, summary_language,
+def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, instructions, summary_language,
               with_transcript, n_ctx, timings, **options) -> None:
     """Summarize videos, playlists, media files, folders or transcript files, locally.
 
@@ -420,6 +420,9 @@ def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instruc
     from .summarize import SummarizeOptions
 
     to_stdout = output_dir == "-"
+    formats = _formats(formats)
+    if to_stdout and len(formats) > 1:
+        raise click.UsageError("-o - writes one summary to stdout: give one -f format (or write files with -o DIR)")
     summarize_options = SummarizeOptions(length=length, instructions=instructions, language=summary_language)
     settings, pipeline = _build_pipeline(ctx.obj, output_dir=None if to_stdout else output_dir, llm=llm,
                                          n_ctx=n_ctx, summarize_options=summarize_options, **options)
@@ -434,10 +437,9 @@ def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instruc
                 summary = pipeline.summarize(item, progress=bar)
                 bar.close()
                 with pipeline.timed("render"):
-                    text = render_item(item, fmt)
                     if to_stdout:
-                        click.echo(text, nl=False)
-                    written = write_outputs(item, None if to_stdout else text, out_dir, fmt, with_transcript)
+                        click.echo(render_item(item, formats[0]), nl=False)
+                    written = write_outputs(item, out_dir, () if to_stdout else formats, with_transcript)
             except YtlocalError as error:
                 bar.close()
                 outcome.fail(item.source, error)
@@ -453,6 +455,15 @@ def summarize(ctx: click.Context, sources, output_dir, llm, fmt, length, instruc
 
 
 # ----------------------------------------------------------------------------- batch, fetch
+
+
+def _formats(chosen: tuple[str, ...]) -> tuple[str, ...]:
+    """The -f values in order, each once; "all" means every format; none means md."""
+    from .render import RENDER_FORMATS
+
+    if "all" in chosen:
+        return RENDER_FORMATS
+    return tuple(dict.fromkeys(chosen)) or ("md",)
 
 
 def _since(value: str | None) -> str | None:
@@ -477,8 +488,8 @@ def _since(value: str | None) -> str | None:
 @click.option("--retry-failed", is_flag=True, help="Run only the videos that failed before (all kinds).")
 @click.option("--since", metavar="DATE", help="Only videos uploaded on or after DATE (2024-05-01).")
 @click.option("--llm", metavar="NAME|FILE.gguf", help="Catalog name or GGUF file (default: smollm2-135m-instruct).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["md", "hashnode", "json", "txt"]), default="md",
-              show_default=True, help="Summary format.")
+@click.option("-f", "--format", "formats", type=click.Choice(["md", "hashnode", "json", "txt", "all"]),
+              multiple=True, help="Summary format; repeat for several (-f md -f json), or all. Default: md.")
 @click.option("--length", type=click.Choice(["short", "medium", "long"]), default="medium", show_default=True)
 @click.option("--instructions", metavar="TEXT", help="Extra instructions for the model.")
 @click.option("--language", "summary_language", metavar="LANG", help="Language to write the summaries in.")
@@ -487,7 +498,7 @@ def _since(value: str | None) -> str | None:
 @whisper_options("--audio-language")
 @source_options
 @click.pass_context
-def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_failed, since, llm, fmt, length,
+def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_failed, since, llm, formats, length,
           instructions, summary_language, with_transcript, n_ctx, **options) -> None:
     """Summarize many videos unattended: resumable, failure-isolated, with a morning report.
 
@@ -534,7 +545,7 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     stage_bar = StageBar()
     stage_bar.position = 1
     # --retries covers both yt-dlp's own retries and the batch's retries of transient failures.
-    runner = BatchRunner(pipeline, BatchOptions(out_dir=output_dir, fmt=fmt, retries=options["retries"],
+    runner = BatchRunner(pipeline, BatchOptions(out_dir=output_dir, formats=_formats(formats), retries=options["retries"],
                                                 retry_failed=retry_failed,
                                                 jobs=jobs, with_transcript=with_transcript),
                          overall=overall_progress, stage=stage_bar, log=lambda m: tqdm.write(f"ytlocal: {m}", file=sys.stderr))

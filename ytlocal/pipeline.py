@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import Iterator, Sequence, TextIO
 
 from .progress import Progress, no_progress
 from .acquire import AcquireOptions, Failure, Media, _looks_like_source_list, acquire, is_url
@@ -179,13 +179,14 @@ def render_item(item: Item, fmt: str) -> str:
     return render(document_for(item), fmt)
 
 
-def write_outputs(item: Item, text: str | None, out_dir: Path, fmt: str, with_transcript: bool) -> list[Path]:
-    """Write the rendered summary (unless ``text`` is None: it went to stdout) and, when asked, the
-    transcript files beside it. Returns the paths written, the summary first."""
+def write_outputs(item: Item, out_dir: Path, formats: Sequence[str], with_transcript: bool) -> list[Path]:
+    """Write the summary in each of ``formats`` (none when it went to stdout) and, when asked, the
+    transcript files beside it. Returns the paths written, the summaries first, in ``formats`` order."""
     written = []
-    if text is not None:
+    document = document_for(item) if formats else None
+    for fmt in dict.fromkeys(formats):
         path = Path(out_dir) / f"{item.stem}{FILE_SUFFIX[fmt]}"
-        atomic_write_text(path, text)
+        atomic_write_text(path, render(document, fmt))
         written.append(path)
     if with_transcript:
         written += write_transcript(item.transcript, Path(out_dir), item.stem, TRANSCRIPT_BESIDE_SUMMARY)

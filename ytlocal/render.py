@@ -202,33 +202,34 @@ def render_hashnode(document: Document) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _point_json(point: Point) -> dict[str, Any]:
+    return {"start": point.start, "text": point.text, "origin": point.origin, "source": point.source}
+
+
 def render_json(document: Document) -> str:
+    summary = document.summary
     data = {
-        "ytlocal_summary": 1,
+        "ytlocal_summary": 2,
         "generator": f"ytlocal {__version__}",
         "generated_at": document.generated_at.isoformat(),
         "media": document.media,
         "language": document.language,
-        "models": {"whisper": document.whisper, "llm": document.summary.llm},
+        "models": {"whisper": document.whisper, "llm": summary.llm},
         "summary": {
-            "title": document.summary.title,
-            "tldr": document.summary.tldr,
-            "key_points": [{"start": p.start, "text": p.text, "origin": p.origin} for p in document.summary.key_points],
+            "title": summary.title,
+            "tldr": summary.tldr,
+            "tldr_points": [_point_json(p) for p in summary.tldr_points],
+            "key_points": [_point_json(p) for p in summary.key_points],
             "sections": [
-                {"heading": s.heading, "start": s.start, "end": s.end, "from_chapter": s.from_chapter,
-                 "bullets": [{"start": p.start, "text": p.text, "origin": p.origin} for p in s.bullets]}
-                for s in document.summary.sections
+                {"heading": s.heading, "heading_origin": s.heading_origin, "start": s.start, "end": s.end,
+                 "from_chapter": s.from_chapter, "bullets": [_point_json(p) for p in s.bullets]}
+                for s in summary.sections
             ],
         },
-        "chunks": [
-            {"index": c.index, "start": c.start, "end": c.end, "tokens": c.tokens, "chapters": c.chapters,
-             "notes": [{"start": n.start, "text": n.text, "origin": n.origin, "support": n.support} for n in c.notes]}
-            for c in document.summary.chunks
-        ],
-        "has_timings": document.summary.has_timings,
-        "options": document.summary.options,
-        "stats": document.summary.stats,
-        "warnings": document.summary.warnings,
+        "has_timings": summary.has_timings,
+        "options": summary.options,
+        "stats": summary.stats,
+        "warnings": summary.warnings,
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

@@ -8,13 +8,12 @@ from pathlib import Path
 from ..progress import Progress
 from ..registry import ResolvedModel
 from ..transcript import Transcript
-from .chunking import ChapterSpan
 from .llm import CallCache, LlmSession, load_backend
-from .mapreduce import LENGTHS, MapReduceSummarizer, Point, Section, SummarizeOptions, Summary
 from .prompts import PROMPT_VERSION
+from .summarizer import Summarizer
+from .summary import LENGTHS, ChapterSpan, Point, Section, SummarizeOptions, Summary
 
-__all__ = ["LENGTHS", "Point", "Section", "SummarizeOptions", "Summary", "summarize_transcript"]
-
+__all__ = ["LENGTHS", "ChapterSpan", "Point", "Section", "SummarizeOptions", "Summary", "summarize_transcript"]
 
 
 def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: SummarizeOptions, *,
@@ -29,12 +28,17 @@ def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: 
     started = time.perf_counter()
     backend = backend or load_backend(model, n_ctx, threads)
     session = LlmSession(backend, CallCache(cache_dir), PROMPT_VERSION)
-    title = transcript.media.get("title") if transcript.media else None
+    media = transcript.media or {}
+    title = media.get("title") or None
     label = f"summarize {title}" if title else "summarize"
-    summarizer = MapReduceSummarizer(session, options, progress, label)
-    chapters = [ChapterSpan(c["title"], float(c["start"]), float(c["end"]))
-                for c in (transcript.media.get("chapters") or [])] if transcript.media else []
-    summary = summarizer.summarize(transcript.segments, transcript.duration, chapters, title)
+    summarizer = Summarizer(session, options, progress, label, transcript.language)
+    chapters = [ChapterSpan(c["title"], float(c["start"]), float(c["end"])) for c in (media.get("chapters") or [])]
+    # A transcript file's "title" is its file name: made readable, or replaced when it names nothing.
+    source = media.get("source")
+    from_file = bool(title and source and not media.get("extractor") and Path(str(source)).stem == title)
+    summary = summarizer.summarize(transcript.segments, transcript.duration, chapters,
+                                   media_title=None if from_file else title,
+                                   file_stem=title if from_file else None)
     language = (transcript.language or "").split("-")[0].lower()
     if language and model_languages and language not in model_languages and not options.language:
         summary.warnings.append(
@@ -51,6 +55,6 @@ def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: 
         "llm_seconds": round(stats.seconds, 2),
         "retries": stats.retries,
         "fallbacks": stats.fallbacks,
-        "chunks": len(summary.chunks),
+        **summary.stats,
     }
     return summary

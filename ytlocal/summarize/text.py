@@ -1,5 +1,5 @@
-"""Plain-text tools the summarizer's guards are built from: content words, speech filler, sentences,
-n-gram repetition and grounding (support) scores. No model involved; all fast and deterministic."""
+"""Plain-text tools the summarizer's guards are built from: content words, sentences, n-gram
+repetition and grounding (support) scores. No model involved; all fast and deterministic."""
 
 from __future__ import annotations
 
@@ -24,35 +24,8 @@ speaker speakers talk talks transcript video part mentions mentioned discusses d
 explained notes note
 """.split())
 
-# Speech filler that never belongs in a summary. Phrases that are also real words ("like", "I mean",
-# "you know") count as filler only where commas or a sentence edge set them off: "I like bees" stays.
-_FILLER_PHRASES = r"um+|uh+|erm+|uhm+|hmm+|mm+|you know|i mean|like|you see|so yeah|kind of like"
-_FILLER_BETWEEN_COMMAS = re.compile(rf",\s*(?:{_FILLER_PHRASES})\s*,", re.IGNORECASE)
-_FILLER_LEADING = re.compile(rf"(^|(?<=[.!?]\s))\s*(?:{_FILLER_PHRASES})\s*,\s*", re.IGNORECASE)
-_FILLER_TRAILING = re.compile(rf",\s*(?:{_FILLER_PHRASES})\s*(?=[.!?]|$)", re.IGNORECASE)
-_FILLER_SOUNDS = re.compile(r"\b(?:um+|uh+|erm+|uhm+|hmm+|mm+)\b[,.]?", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
-
-
-def remove_filler(text: str) -> str:
-    """Drop speech filler ("um", "you know", "I mean", "like,") and tidy the punctuation left behind."""
-    cleaned = text
-    for _ in range(3):  # fillers can nest: "um, you know, like, ..."
-        cleaned = _FILLER_BETWEEN_COMMAS.sub(" ", cleaned)
-        cleaned = _FILLER_LEADING.sub(r"\1", cleaned)
-        cleaned = _FILLER_TRAILING.sub("", cleaned)
-    cleaned = _FILLER_SOUNDS.sub(" ", cleaned)
-    cleaned = re.sub(r"\s+([,.;:!?])", r"\1", cleaned)
-    cleaned = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", cleaned)
-    cleaned = re.sub(r"^[\s,;:]+", "", cleaned)
-    cleaned = re.sub(r"(?<=[.!?])\s*[,;:]\s*", " ", cleaned)
-    cleaned = re.sub(r"\s{2,}", " ", cleaned).strip()
-    if cleaned and cleaned[0].islower() and text.strip()[:1].isupper():
-        cleaned = cleaned[0].upper() + cleaned[1:]
-    cleaned = re.sub(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), cleaned) \
-        if cleaned != text else cleaned
-    return cleaned
 
 
 def words(text: str) -> list[str]:
@@ -123,26 +96,3 @@ def is_looping(text: str) -> bool:
     if len(lines) != len(set(lines)):
         return True
     return max_ngram_repeats(text, 8) > 1 or max_ngram_repeats(text, 3) >= 4
-
-
-def similar(a: str, b: str) -> float:
-    """Jaccard similarity of content words: near-duplicate bullets score above ~0.6."""
-    left, right = set(content_words(a)), set(content_words(b))
-    if not left or not right:
-        return 0.0
-    return len(left & right) / len(left | right)
-
-
-def tidy_sentence(text: str) -> str:
-    """One clean sentence: no bullet marks or quotes around it, filler removed, capitalized, ends in a stop."""
-    text = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", text.strip())
-    text = text.strip(" \"'“”")
-    text = remove_filler(text)
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        return ""
-    text = text[0].upper() + text[1:]
-    text = re.sub(r"[\s,;:–—-]+$", "", text)
-    if text and text[-1] not in ".!?":
-        text += "."
-    return text

@@ -1,0 +1,251 @@
+"""Headings that name a section's topic, titles, and the check that a model's heading must pass.
+
+A heading is a short noun phrase ("Cellular automata", "Driver monitoring and safety"), never a
+comma list of frequent words and never a vague or filler word ("like", "people", "thing"). Key
+phrases are runs of adjectives and nouns that end in a noun (part of speech from ``lemminflect``'s
+dictionary, when installed; a suffix rule otherwise), ranked by how much they belong to the section:
+used in it repeatedly, rarely elsewhere, and rare in general language.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from .salience import WordWeights
+from .text import STOPWORDS, content_words, is_looping, stem, words
+
+log = logging.getLogger(__name__)
+
+# Words a heading never contains: filler and vague words, and words that name the medium, not a topic.
+VAGUE = frozenset("""
+like people know think thing things stuff really just yeah okay right mean want going lot lots way
+something anything everything nothing actually good look said say says sort kind bit guy guys kinda
+gonna wanna got get gets great nice cool sure little big whole different same other another new old
+maybe probably pretty interesting fascinating question questions answer idea ideas point case time
+times year years today podcast episode show video talk conversation transcript summary section
+introduction intro conclusion overview part example examples yes need needs much many able
+""".split())
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
+_BREAK = re.compile(r"[.,;:!?()\[\]\"“”—–]|\s-\s")
+MAX_PHRASE_WORDS = 3
+
+
+@lru_cache(maxsize=1)
+def _lemminflect():
+    try:
+        import lemminflect
+    except ImportError:
+        log.info("lemminflect is not installed: headings use a suffix rule for parts of speech")
+        return None
+    return lemminflect
+
+
+@lru_cache(maxsize=20000)
+def parts_of_speech(word: str) -> frozenset[str]:
+    """The parts of speech a lower-case English word can have (NOUN, ADJ, VERB, ADV ...)."""
+    if word.endswith("ly") and len(word) > 4:
+        return frozenset({"ADV"})
+    library = _lemminflect()
+    if library is not None:
+        found = frozenset(library.getAllLemmas(word).keys())
+        if found:
+            return found
+        if re.search(r"(?:ed|able|ible|ous|ive|ful|less)$", word):
+            return frozenset({"ADJ"})
+        return frozenset({"NOUN"})  # not in the dictionary: a name or a technical term
+    if re.search(r"(?:ous|ful|ive|able|ible|ic|al|less|ish)$", word):
+        return frozenset({"ADJ", "NOUN"})
+    if re.search(r"(?:ed|ing)$", word):
+        return frozenset({"VERB", "ADJ", "NOUN"})
+    return frozenset({"NOUN", "VERB"})
+
+
+def _modifier(word: str) -> bool:
+    return bool(parts_of_speech(word) & {"ADJ", "NOUN", "PROPN"})
+
+
+def _head(word: str) -> bool:
+    return "NOUN" in parts_of_speech(word) or "PROPN" in parts_of_speech(word)
+
+
+def _usable(token: str) -> bool:
+    lower = token.lower().replace("’", "'")
+    return (len(lower) > 2 and lower not in STOPWORDS and lower not in VAGUE and "'" not in lower
+            and not lower.isdigit())
+
+
+def phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
+    """Candidate noun phrases of 1-3 words in ``text``, as surface tokens, each with whether it opens
+    a sentence (where a capital letter says nothing about a name)."""
+    found: list[tuple[tuple[str, ...], bool]] = []
+    sentence_start = True
+    for piece in _BREAK.split(text):
+        run: list[str] = []
+        run_start = 0
+        for position, token in enumerate(_WORD.findall(piece) + [""]):
+            if token and _usable(token) and _modifier(token.lower()):
+                if not run:
+                    run_start = position
+                run.append(token)
+                continue
+            # the run ends: every contiguous sub-run ending in a noun is a candidate
+            for end in range(len(run), 0, -1):
+                if not _head(run[end - 1].lower()):
+                    continue
+                for start in range(max(0, end - MAX_PHRASE_WORDS), end):
+                    found.append((tuple(run[start:end]), sentence_start and run_start + start == 0))
+            run = []
+        sentence_start = bool(re.search(r"[.!?]\s*$", piece)) or not piece.strip()
+    return found
+
+
+def _key(tokens: Sequence[str]) -> tuple[str, ...]:
+    return tuple(stem(token.lower()) for token in tokens)
+
+
+class KeyPhrases:
+    """Noun phrases of a whole transcript, ranked within any stretch of it."""
+
+    def __init__(self, section_texts: Sequence[Sequence[str]], weights: WordWeights):
+        self.weights = weights
+        self.section_counts: list[Counter] = []
+        self.surface: dict[tuple[str, ...], Counter] = {}
+        for texts in section_texts:
+            counts: Counter = Counter()
+            for text in texts:
+                for tokens, opens_sentence in phrases(text):
+                    key = _key(tokens)
+                    counts[key] += 1
+                    forms = self.surface.setdefault(key, Counter())
+                    if opens_sentence:  # its capital letter is the sentence's: counts only if nothing else
+                        forms[" ".join(tokens)] += 0.001
+                    else:
+                        forms[" ".join(tokens)] += 1
+            self.section_counts.append(counts)
+        self.total: Counter = Counter()
+        for counts in self.section_counts:
+            self.total.update(counts)
+
+    def score(self, key: tuple[str, ...], section: int) -> float:
+        inside = self.section_counts[section][key]
+        if not inside:
+            return 0.0
+        rarity = sum(self.weights.rarity.get(word, 0.0) for word in key) / len(key)
+        if rarity <= 0.3:
+            return 0.0
+        belonging = inside / self.total[key]
+        once = 0.3 if inside < 2 else 1.0  # said once: a passing mention, not a topic
+        return once * (1 + math.log(inside)) * belonging * rarity * (1.0 + 0.5 * (len(key) - 1))
+
+    def ranked(self, section: int) -> list[tuple[tuple[str, ...], float]]:
+        scored = [(key, self.score(key, section)) for key in self.section_counts[section]]
+        return sorted((item for item in scored if item[1] > 0), key=lambda item: (-item[1], item[0]))
+
+    def text_of(self, key: tuple[str, ...]) -> str:
+        """The way the transcript writes a phrase most often inside sentences (so a capital means a name)."""
+        return self.surface[key].most_common(1)[0][0]
+
+    def heading(self, section: int, used: Iterable[str] = ()) -> str | None:
+        """The section's best key phrase, with a second one ("A and B") when it is nearly as good;
+        phrases already heading another section are skipped."""
+        taken = {item.lower() for item in used}
+        picked: list[tuple[tuple[str, ...], float]] = []
+        for key, value in self.ranked(section):
+            text = self.text_of(key)
+            if text.lower() in taken or any(_related(key, other) for other, _ in picked):
+                continue
+            # A second phrase only beside a one-word first one, and only when nearly as strong.
+            if picked and (len(picked[0][0]) > 1 or value < 0.6 * picked[0][1] or len(key) > 2):
+                break
+            picked.append((key, value))
+            if len(picked) == 2:
+                break
+        if not picked:
+            return None
+        return capitalize(" and ".join(self.text_of(key) for key, _ in picked))
+
+    def whole_heading(self) -> str | None:
+        """The best key phrase of the whole transcript (a title when nothing better is known)."""
+        scored = []
+        for key, total in self.total.items():
+            rarity = sum(self.weights.rarity.get(word, 0.0) for word in key) / len(key)
+            if total >= 2 and rarity > 0.3:
+                scored.append((math.log(1 + total) * rarity * (1.0 + 0.5 * (len(key) - 1)), key))
+        if not scored:
+            return None
+        return capitalize(self.text_of(max(scored)[1]))
+
+    def top_words(self, section: int, count: int = 8) -> set[str]:
+        """Stemmed words of the section's best phrases (a model's heading must name one of them)."""
+        found: set[str] = set()
+        for key, _value in self.ranked(section)[:count]:
+            found.update(key)
+        return found
+
+
+def _related(left: Sequence[str], right: Sequence[str]) -> bool:
+    """Two phrases share a word or a word's first six letters ("superintelligence", "superintelligent")."""
+    return any(a == b or (len(a) > 5 and len(b) > 5 and a[:6] == b[:6]) for a in left for b in right)
+
+
+def capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def heading_problem(heading: str, source_words: set[str], topic_words: set[str] = frozenset(),
+                    max_words: int = 7) -> str | None:
+    """Why a model's heading (or title) is not acceptable, or None when it is: 2 to ``max_words``
+    words, all from the source, naming at least one of ``topic_words`` when given, no vague or
+    filler word, no sentence, no list, no label ("Title:"), no first person."""
+    tokens = words(heading)
+    if not 2 <= len(tokens) <= max_words:
+        return "length"
+    if heading.count(",") >= 1 or ":" in heading or heading.endswith(("?", "!")) or is_looping(heading):
+        return "not a phrase"
+    lowered = set(tokens)
+    if lowered & VAGUE or lowered & {"i", "me", "my", "we", "our", "us", "you", "your"}:
+        return "vague or personal"
+    if lowered & {"is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had",
+                  "will", "would", "can", "could", "should", "this", "these", "that", "those", "it", "they"}:
+        return "a sentence, not a name"
+    stems = content_words(heading)
+    if not stems or any(word not in source_words for word in stems):
+        return "words not in the source"
+    if topic_words and not set(stems) & topic_words:
+        return "does not name the section's topic"
+    if len(set(tokens)) < len(tokens):
+        return "repeats a word"
+    return None
+
+
+def tidy_heading(answer: str) -> str:
+    """The first line of a model's answer, without labels, quotes, list marks or a final stop."""
+    text = re.sub(r"</?\w+>", " ", answer)  # "<title>X</title>"
+    line = next((line for line in text.splitlines() if line.strip()), "")
+    line = re.sub(r"^\s*(?:[-*•#]+|\d+[.)])\s*", "", line.strip())
+    line = re.sub(r"^(?:the )?(?:title|heading|topic|section|subject)(?: of [\w\s]{0,30}?)?(?:\s+is|\s*[:\-–])\s*",
+                  "", line, flags=re.I)
+    line = line.strip(" \"'“”*_.")
+    if ":" in line and len(line.split(":", 1)[0].split()) >= 2:  # "Topic: a subtitle" -> "Topic"
+        line = line.split(":", 1)[0]
+    return capitalize(" ".join(line.split()).strip(" \"'“”*_."))
+
+
+def readable_stem(stem_text: str) -> str | None:
+    """A file name made into a title ("lex018-elon_musk.autopilot" -> "Lex018 elon musk autopilot"),
+    or None when it names nothing (digits, an id, "transcript", "audio")."""
+    text = re.sub(r"[_\-.]+", " ", stem_text).strip()
+    text = re.sub(r"\s*\[[^\]]*\]\s*$", "", text)  # ytlocal's own "Title [id]" names
+    tokens = text.split()
+    meaningful = [t for t in tokens if re.search(r"[A-Za-z]{3,}", t)
+                  and t.lower() not in {"transcript", "audio", "video", "recording", "untitled", "track", "file",
+                                        "output", "input", "final", "copy", "new"}]
+    if not meaningful:
+        return None
+    return capitalize(" ".join(tokens))
