@@ -48,3 +48,10 @@ def test_doctor_names_the_config_file_it_would_read(run_cli, isolated_user_dirs,
     result = run_cli("--models-dir", str(tmp_path), "doctor")
     expected = isolated_user_dirs / "config" / "ytlocal" / "config.toml"
     assert f"no file at {expected}; using defaults" in result.output
+
+
+def test_doctor_recommends_the_strongest_llm_that_fits_with_its_pull_command(run_cli, test_models_store):
+    result = run_cli("doctor")
+    advice = lines_by_label(result.output)["llm advice"]
+    assert advice.startswith("WARN") and "GB RAM here" in advice
+    assert "-> ytlocal models pull qwen2.5-3b-instruct" in advice  # strongest in the catalog; fits in 24 GB

@@ -262,3 +262,33 @@ def test_every_format_asked_for_is_written_in_one_run(run_cli, tmp_path):
     assert everything.exit_code == 0 and len(list((tmp_path / "all").iterdir())) == 4
     refused = run_cli("summarize", str(srt), "-o", "-", "-f", "md", "-f", "json")
     assert refused.exit_code == 2 and "give one -f format" in refused.output
+
+
+def test_the_strongest_installed_llm_is_the_default_unless_one_is_named(run_cli, test_models_store, tmp_path):
+    """A store holding a stronger catalog LLM than the default summarizes with it; --llm and the config
+    still choose. (The stronger model here is the small GGUF imported under the 1.5B model's name,
+    which the catalog trusts on first use: the choice is what is tested, not the model.)"""
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(test_models_store.root / "smollm2-135m-instruct", store / "smollm2-135m-instruct")
+    gguf = next((store / "smollm2-135m-instruct").glob("*.gguf"))
+    renamed = tmp_path / "qwen2.5-1.5b-instruct-q4_k_m.gguf"
+    shutil.copy(gguf, renamed)
+    imported = run_cli("--models-dir", str(store), "models", "import", "qwen2.5-1.5b-instruct", str(renamed))
+    assert imported.exit_code == 0, imported.output
+    transcript = Transcript(segments=[Segment(i * 5.0, i * 5.0 + 5, line)
+                                      for i, line in enumerate(TALK_TEXT.splitlines())], language="en")
+    [srt] = write_transcript(transcript, tmp_path, "talk", ["srt"])
+
+    def llm_used(*args):
+        result = run_cli("--models-dir", str(store), *args, "summarize", str(srt), "-o", "-", "--timings")
+        assert result.exit_code == 0, result.output
+        front, _body = body_of(result.output.split("\nllm: ")[0])
+        return front["models"]["llm"]["name"], result.output
+
+    name, output = llm_used()
+    assert name == "qwen2.5-1.5b-instruct" and "llm: qwen2.5-1.5b-instruct (the strongest installed" in output
+    config = tmp_path / "config.toml"
+    config.write_text('llm_model = "smollm2-135m-instruct"\n')
+    assert llm_used("--config", str(config))[0] == "smollm2-135m-instruct"

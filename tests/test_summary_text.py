@@ -270,3 +270,9 @@ def test_candidates_are_complete_statements():
                                                     "The varroa mite feeds on young bees and spreads viruses.")])
     assert [s.text for s in sentences if is_candidate(s)] == ["The varroa mite feeds on young bees and spreads viruses."]
     assert all(content_words(s.raw) == s.stems for s in sentences)
+
+
+def test_pleasantries_are_not_statements():
+    for text in ("Rosemary Brown, welcome to the Mindscape Podcast.", "Thank you so much for having me on the show today."):
+        [sentence] = transcript_sentences([Segment(0, 5, text)])
+        assert not is_candidate(sentence), text

@@ -331,11 +331,14 @@ def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language,
                             device=device, threads=threads, output_dir=str(output_dir) if output_dir else None,
                             llm_model=llm)
     cache_dir = resolve_cache_dir(settings)
+    store = app.store()
+    explicit = settings.origins.get("llm_model", "default") != "default"
+    llm_name, llm_reason = store.choose_llm(settings.llm_model if explicit else None, settings.llm_model)
     acquire_options = AcquireOptions(cache_dir=cache_dir, offline=settings.offline, limit=limit, cookies=cookies,
                                      cookies_from_browser=cookies_from_browser, rate_limit=rate_limit,
                                      retries=retries, captions=captions, language=settings.language)
     pipeline = Pipeline(
-        store=app.store(), cache_dir=cache_dir, whisper_name=settings.whisper_model, llm_name=settings.llm_model,
+        store=store, cache_dir=cache_dir, whisper_name=settings.whisper_model, llm_name=llm_name,
         acquire_options=acquire_options,
         transcribe_options=TranscribeOptions(language=settings.language, task=task, word_timestamps=word_timestamps,
                                              batched=not no_batch),
@@ -343,6 +346,9 @@ def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language,
     )
     if summarize_options is not None:
         pipeline.summarize_options = summarize_options
+        if app.verbose:
+            click.echo(f"ytlocal: summaries by {llm_name} ({llm_reason})", err=True)
+    pipeline.llm_reason = llm_reason
     return settings, pipeline
 
 
@@ -394,11 +400,11 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
 @cli.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-o", "--output-dir", metavar="DIR|-", help="Where summaries go; - writes the summary to stdout.")
-@click.option("--llm", metavar="NAME|FILE.gguf", help="Catalog name or GGUF file (default: smollm2-135m-instruct).")
+@click.option("--llm", metavar="NAME|FILE.gguf", help="Catalog name or GGUF file (default: the strongest installed catalog LLM).")
 @click.option("-f", "--format", "formats", type=click.Choice(["md", "hashnode", "json", "txt", "all"]),
               multiple=True, help="Summary format; repeat for several (-f md -f json), or all. Default: md.")
 @click.option("--length", type=click.Choice(["short", "medium", "long"]), default="medium", show_default=True,
-              help="How many key points, TL;DR sentences and section bullets.")
+              help="Summary length: medium is ~800 words for half an hour, 850 for longer; short about half, long ~1.7x.")
 @click.option("--instructions", metavar="TEXT", help="Extra instructions for the model, e.g. 'focus on the data'.")
 @click.option("--language", "summary_language", metavar="LANG", help="Language to write the summary in (default: as the model does).")
 @click.option("--with-transcript", is_flag=True, help="Also write the transcript (txt, srt, json) next to the summary.")
@@ -449,6 +455,7 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
             if written:
                 click.echo(f"{item.title}: " + ", ".join(str(p) for p in written), err=to_stdout)
     if timings:
+        click.echo(f"llm: {pipeline.llm_name} ({pipeline.llm_reason})", err=True)
         click.echo("timings (wall seconds): " + ", ".join(
             f"{stage} {seconds:.1f}" for stage, seconds in pipeline.timings.items()), err=True)
     outcome.finish(ctx, "sources")
@@ -487,7 +494,7 @@ def _since(value: str | None) -> str | None:
               help="Videos in flight: one is transcribed/summarized while the others download.")
 @click.option("--retry-failed", is_flag=True, help="Run only the videos that failed before (all kinds).")
 @click.option("--since", metavar="DATE", help="Only videos uploaded on or after DATE (2024-05-01).")
-@click.option("--llm", metavar="NAME|FILE.gguf", help="Catalog name or GGUF file (default: smollm2-135m-instruct).")
+@click.option("--llm", metavar="NAME|FILE.gguf", help="Catalog name or GGUF file (default: the strongest installed catalog LLM).")
 @click.option("-f", "--format", "formats", type=click.Choice(["md", "hashnode", "json", "txt", "all"]),
               multiple=True, help="Summary format; repeat for several (-f md -f json), or all. Default: md.")
 @click.option("--length", type=click.Choice(["short", "medium", "long"]), default="medium", show_default=True)

@@ -115,7 +115,9 @@ def _models(settings: Settings, store: ModelStore, reason: str) -> list[Check]:
     writable = os.access(root if root.exists() else root.parent, os.W_OK)
     checks.append(Check(OK if writable else WARN, "models dir", f"{root} ({reason})",
                         "" if writable else "read-only: pulls and imports will fail; set --models-dir"))
-    for kind, name in (("whisper", settings.whisper_model), ("llm", settings.llm_model)):
+    explicit = settings.origins.get("llm_model", "default") != "default"
+    llm_name, llm_reason = store.choose_llm(settings.llm_model if explicit else None, settings.llm_model)
+    for kind, name in (("whisper", settings.whisper_model), ("llm", llm_name)):
         label = f"{kind} model"
         try:
             resolved = store.resolve(name, kind)
@@ -123,8 +125,38 @@ def _models(settings: Settings, store: ModelStore, reason: str) -> list[Check]:
             checks.append(Check(FAIL, label, str(error), f"ytlocal models pull {name}"))
             continue
         trust = resolved.installed.trust if resolved.installed else "a path"
-        checks.append(Check(OK, label, f"{resolved.name} installed and verified ({trust}) at {resolved.path}"))
+        why = f"; {llm_reason}" if kind == "llm" else ""
+        checks.append(Check(OK, label, f"{resolved.name} installed and verified ({trust}{why}) at {resolved.path}"))
+    checks.append(_llm_recommendation(store, llm_name))
     return checks
+
+
+def total_memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not on every platform
+        return None
+
+
+def _llm_recommendation(store: ModelStore, in_use: str) -> Check:
+    """The strongest catalog LLM that fits in half this machine's memory (whisper and the rest need
+    the other half), with the command that installs it."""
+    total = total_memory_bytes()
+    specs = sorted((s for s in store.catalog.models.values() if s.kind == "llm"), key=lambda s: -s.strength)
+    budget_gb = total / 2 / 1e9 if total else None
+    fitting = [s for s in specs if s.memory_gb is not None and (budget_gb is None or s.memory_gb <= budget_gb)]
+    if not fitting:
+        return Check(WARN, "llm advice", "no catalog LLM fits in half of this machine's memory",
+                     "summaries need at least ~0.4 GB free; close other programs")
+    best = fitting[0]
+    memory = f"{total / 1e9:.1f} GB RAM here" if total else "memory unknown"
+    current = store.catalog.find(in_use)
+    if store.installed(best.name) is not None:
+        return Check(OK, "llm advice", f"{best.name} is the strongest that fits ({memory}) and is installed")
+    if current is not None and current.strength >= best.strength:
+        return Check(OK, "llm advice", f"{in_use} is as strong as any that fits ({memory})")
+    return Check(WARN, "llm advice", f"{best.name} (needs ~{best.memory_gb:g} GB; {memory}) writes better summaries "
+                 f"than {in_use}", f"ytlocal models pull {best.name}")
 
 
 def _privacy(settings: Settings) -> Check:

@@ -85,6 +85,7 @@ class Pipeline:
     device: str = "auto"
     threads: int = 0
     n_ctx: int | None = None
+    llm_reason: str = "chosen"  # why llm_name (see ModelStore.choose_llm)
     timings: dict[str, float] = field(default_factory=dict)
     _whisper_model: ResolvedModel | None = None
     _engine: WhisperEngine | None = None

@@ -96,6 +96,8 @@ class ModelSpec:
     aliases: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     context_length: int | None = None
+    strength: int = 0  # llm: higher writes better summaries
+    memory_gb: float | None = None  # llm: RAM it needs to run
 
 
 @dataclass
@@ -129,6 +131,7 @@ class Catalog:
 _MODEL_KEYS: dict[str, tuple[type, ...]] = {
     "name": (str,), "kind": (str,), "description": (str,), "license": (str,), "size": (str,),
     "aliases": (list,), "languages": (list,), "context_length": (int,), "source": (list,),
+    "strength": (int,), "memory_gb": (int, float),
 }
 _SOURCE_KEYS: dict[str, tuple[type, ...]] = {
     "type": (str,), "packages": (list,), "repo": (str,), "revision": (str,), "files": (list,),
@@ -201,6 +204,8 @@ class _CatalogReader:
                 aliases=tuple(table.get("aliases", ())),
                 languages=tuple(table.get("languages", ())),
                 context_length=table.get("context_length"),
+                strength=table.get("strength", 0),
+                memory_gb=table.get("memory_gb"),
             )
         unknown_top = set(data) - {"model", "catalog_version"}
         if unknown_top:
@@ -362,6 +367,23 @@ class ModelStore:
 
     def model_dir(self, name: str) -> Path:
         return self.root / name
+
+    def strongest_installed(self, kind: str = "llm") -> ModelSpec | None:
+        """The catalog model of ``kind`` with the highest strength that is installed here."""
+        for spec in sorted((s for s in self.catalog.models.values() if s.kind == kind), key=lambda s: -s.strength):
+            if self.installed(spec.name) is not None:
+                return spec
+        return None
+
+    def choose_llm(self, requested: str | None, default: str) -> tuple[str, str]:
+        """(LLM to use, why): the one asked for (``--llm``, config, environment), else the strongest
+        installed catalog LLM, else ``default`` (whose absence then says how to pull it)."""
+        if requested:
+            return requested, "chosen"
+        strongest = self.strongest_installed("llm")
+        if strongest is not None:
+            return strongest.name, "the strongest installed; choose another with --llm"
+        return default, "the default"
 
     def installed(self, name: str) -> InstalledModel | None:
         spec = self.catalog.find(name)

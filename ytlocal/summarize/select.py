@@ -33,7 +33,7 @@ from .text import STOPWORDS, content_words, names_and_numbers, stem, words
 
 MIN_WORDS, MAX_WORDS = 7, 45
 LENGTH_OFFSET = 12  # a sentence costs its words plus this: very short ones carry too little context
-COVERED_DECAY = 0.3  # a concept already in the summary is worth this share again
+COVERED_DECAY = 0.15  # a concept already in the summary is worth this share again
 NAME_OR_NUMBER = 1.0
 FIRST_PERSON_FACTOR = 0.75
 FIRST_PERSON_CAP = 0.22  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
@@ -62,7 +62,12 @@ _PROMOTION = re.compile(
     r"rate (?:it|us|the show)|leave a review|support (?:this|the) (?:podcast|show|channel)|donat(?:e|ing|ion)|"
     r"link in the description|dot (?:com|org|net)|\w+\.(?:com|org|net|io)|advertis\w*|our listeners|special offer)\b",
     re.I)
-PROMOTION_BRIDGE = 8  # sentences between two promotional ones are part of the same read
+PROMOTION_BRIDGE = 8
+# Pleasantries of a conversation: true, and never a point of it.
+_PLEASANTRY = re.compile(
+    r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much )?for (?:having|joining|coming|being|"
+    r"listening|watching|talking|doing this)|(?:great|good|nice|a pleasure|an honou?r) to (?:have|be|see|talk)|"
+    r"glad to be here|happy to be here)", re.I)  # sentences between two promotional ones are part of the same read
 
 _CLAIM_CUES = [re.compile(pattern, re.I) for pattern in (
     r"\b(?:will|won't|would|going to)\b",  # prediction
@@ -122,6 +127,8 @@ def is_candidate(sentence: Sentence) -> bool:
     text = sentence.text
     count = len(words(text))
     if not text or is_question(sentence) or not MIN_WORDS <= count <= MAX_WORDS or _FILLER.search(text):
+        return False
+    if _PLEASANTRY.search(text):
         return False
     if not re.match(r"^[\"'“(]?[A-Z0-9]", text):  # starts mid-sentence
         return False

@@ -46,15 +46,15 @@ from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
 from .select import Choice, Selector, promotional
 from .sentences import Sentence, transcript_sentences
 from .summary import LENGTHS, ChapterSpan, Point, Section, SummarizeOptions, Summary
-from .text import content_words, is_looping, ngrams, split_sentences, support, words
+from .text import content_words, is_looping, ngrams, split_sentences, words
 
 REPEAT_NGRAM = 8
+COPY_NGRAM = 6  # a TL;DR sentence sharing a run this long with a statement is a copy, not a summary
 STRONGER = SamplingOptions(repeat_penalty=1.3, frequency_penalty=0.6, presence_penalty=0.4)
 REWRITE_TOKENS = 96
 HEADING_TOKENS = 24
 KEY_WORDS_KEPT = 2  # a rewrite keeps the sentence's most informative words
 CONTEXT_SENTENCES = 2  # neighbours on each side whose words a rewrite may use
-TLDR_SUPPORT = 0.7
 # Text addressed to a language model ("ignore your instructions ...") is never summary material.
 INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b|"
                        r"\bsystem prompt\b|\bas an ai\b", re.I)
@@ -62,16 +62,17 @@ _ENGLISH = {"en", "english", "en-us", "en-gb"}
 
 
 class _Emitted:
-    """Every 8-word run already in the summary, so that no run appears twice."""
+    """Every run of words already in the summary, so that no 8-word run appears twice."""
 
     def __init__(self) -> None:
-        self.runs: set[tuple[str, ...]] = set()
+        self.texts: list[list[str]] = []
 
-    def fits(self, text: str) -> bool:
-        return not (set(ngrams(words(text), REPEAT_NGRAM)) & self.runs)
+    def fits(self, text: str, n: int = REPEAT_NGRAM) -> bool:
+        runs = set(ngrams(words(text), n))
+        return not any(runs & set(ngrams(tokens, n)) for tokens in self.texts)
 
     def add(self, text: str) -> None:
-        self.runs.update(ngrams(words(text), REPEAT_NGRAM))
+        self.texts.append(words(text))
 
 
 @dataclass
@@ -195,26 +196,29 @@ class Summarizer:
                 return answer
         return phrases.whole_heading() or "Summary"
 
-    def write_tldr(self, key_points: Sequence[Point], transcript_words: set[str], transcript_lower: str,
-                   emitted: _Emitted, count: int) -> list[str] | None:
-        """The model's TL;DR of the key points, sentence by sentence grounded in them and in the
-        transcript and repeating no 8-word run; None when fewer than the needed sentences hold up."""
+    def write_tldr(self, key_points: Sequence[Point], emitted: _Emitted, count: int) -> list[str] | None:
+        """The model's TL;DR of the key points, or None when fewer than the needed sentences hold up.
+
+        Each sentence must say what one key point says (:func:`verify_rewrite` against the key point
+        it matches best, the others as context): a sentence stitched from several points ("A agrees
+        with B that ...") is refused. It must also be more than a copy: no six-word run of any
+        statement of the summary."""
         max_tokens = 60 * count + 24
         messages = self._list_prompt(TLDR_INSTRUCTION.format(count=count), [p.text for p in key_points],
                                      max_tokens, "key_points")
         if messages is None or self.translating:
             return None
         answer = self._generate(messages, max_tokens)
-        points_text = " ".join(p.text for p in key_points)
-        points_words = set(content_words(points_text))
+        texts = [p.text for p in key_points]
         sentences: list[str] = []
         for raw in split_sentences(answer.replace("\n", " ")):
             sentence = capitalize(raw.strip().strip("\"'“”"))
-            if not sentence or sentence.endswith("?") or len(words(sentence)) < 5 or INJECTION.search(sentence):
+            if not sentence or INJECTION.search(sentence) or not emitted.fits(sentence, COPY_NGRAM):
                 continue
-            if support(sentence, transcript_words, transcript_lower) < TLDR_SUPPORT:
-                continue
-            if support(sentence, points_words, points_text.lower()) < TLDR_SUPPORT or not emitted.fits(sentence):
+            claim = set(content_words(sentence))
+            best = max(range(len(texts)), key=lambda i: len(claim & set(content_words(texts[i]))))
+            context = texts[max(0, best - 1): best] + texts[best + 1: best + 2]
+            if not verify_rewrite(texts[best], sentence, context).ok:
                 continue
             emitted.add(sentence)
             sentences.append(sentence)
@@ -275,7 +279,7 @@ class Summarizer:
         key_points = [s.point for s in statements if id(s) in key_ids]
         transcript_text = " ".join(s.raw for s in sentences)
         transcript_words = set(content_words(transcript_text))
-        tldr = self.write_tldr(key_points, transcript_words, transcript_text.lower(), emitted, tldr_count)
+        tldr = self.write_tldr(key_points, emitted, tldr_count)
         tldr_points: list[Point] = []
         if tldr is None:  # the most valuable statements become the TL;DR (moved, not repeated)
             lead_ids = self._tldr_ids(statements, key_ids, tldr_count)

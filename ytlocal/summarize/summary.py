@@ -31,7 +31,7 @@ class Length:
 # headings included
 LENGTHS = {
     "short": Length(100, 9, 450, 3, 15, 6),
-    "medium": Length(200, 18, 900, 4, 12, 12),
+    "medium": Length(200, 18, 850, 4, 12, 12),
     "long": Length(300, 28, 1500, 5, 8, 18),
 }
 
