@@ -8,7 +8,7 @@ For every case folder (transcript.txt, transcript.srt, keypoints.json, reference
 process and with a fresh model-call cache:
 
   baseline  ../shared/eval/baseline_tfidf.py on transcript.txt (2 sentences from each of 20 parts)
-  ytlocal   ytlocal.summarize.summarize_transcript on transcript.txt and on transcript.srt, rendered
+  ytlocal   ytlocal.summarization.summarize_transcript on transcript.txt and on transcript.srt, rendered
             as Markdown exactly as `ytlocal summarize` writes it
 
 and scores each summary with ../shared/eval/score_summary.py: key points covered (of 24), invented
@@ -41,15 +41,15 @@ def load_scorer(path: Path):
 
 
 def summarize_file(path: Path, model, store_dir: Path, cache: Path) -> tuple[str, object, float]:
-    from ytlocal.render import Document, render_markdown
-    from ytlocal.summarize import SummarizeOptions, summarize_transcript
+    from ytlocal.records import Result
+    from ytlocal.summarization import SummarizeOptions, summarize_transcript
     from ytlocal.transcript import read_transcript
 
     transcript = read_transcript(path)
     started = time.perf_counter()
     summary = summarize_transcript(transcript, model, SummarizeOptions(), cache_dir=cache)
     seconds = time.perf_counter() - started
-    markdown = render_markdown(Document(summary, dict(transcript.media), transcript.language, None))
+    markdown = Result(str(path), transcript=transcript, summary=summary).render("md")
     return markdown, summary, seconds
 
 

@@ -9,7 +9,7 @@ times spread evenly over the length). Each side runs in its own process (peak me
 
   plain    fixed-size chunks (characters), "Summarize this part of a transcript as bullet points"
            per chunk, then "Summarize these bullet points" (recursively while too long); no guards
-  ytlocal  ytlocal.summarize.summarize_transcript (token-aware chunks, grounded notes, guards)
+  ytlocal  ytlocal.summarization.summarize_transcript (token-aware chunks, grounded notes, guards)
 
 Printed per side: wall time, LLM calls, prompt tokens sent, tokens generated, peak RSS, and quality
 figures on the output: words, the most repeated 8-word run (1 = none repeated), filler words per 100
@@ -38,6 +38,7 @@ PLAIN_REDUCE = "Summarize these bullet points into a final summary with a title,
 
 
 def load_transcript(path: Path):
+    from ytlocal.records import Media
     from ytlocal.transcript import Segment, Transcript, read_transcript
 
     if path.suffix.lower() != ".md":
@@ -52,12 +53,13 @@ def load_transcript(path: Path):
         segments.append(Segment(elapsed, elapsed + seconds, line))
         elapsed += seconds
     title = re.search(r"^# (.+)$", text, re.M)
-    return Transcript(segments=segments, language="en", duration=length,
-                      media={"title": title.group(1).strip() if title else path.stem})
+    media = Media.for_transcript_file(path)
+    media.title, media.extractor = (title.group(1).strip(), "") if title else (path.stem, "transcript")
+    return Transcript(segments=segments, language="en", duration=length, media=media)
 
 
 def quality(output: str, transcript_text: str) -> dict:
-    from ytlocal.summarize.text import content_words, max_ngram_repeats, split_sentences, support, words
+    from ytlocal.summarization.text import content_words, max_ngram_repeats, split_sentences, support, words
 
     source_words = set(content_words(transcript_text))
     lower = transcript_text.lower().replace(",", "")
@@ -76,7 +78,7 @@ def quality(output: str, transcript_text: str) -> dict:
 
 
 def run_plain(transcript, model, n_ctx: int) -> tuple[str, dict]:
-    from ytlocal.summarize.llm import SamplingOptions, load_backend
+    from ytlocal.summarization.llm import SamplingOptions, load_backend
 
     backend = load_backend(model, n_ctx)
     sampling = SamplingOptions(repeat_penalty=1.0)
@@ -100,11 +102,11 @@ def run_plain(transcript, model, n_ctx: int) -> tuple[str, dict]:
 
 
 def run_ytlocal(transcript, model, n_ctx: int) -> tuple[str, dict]:
-    from ytlocal.render import Document, render_markdown
-    from ytlocal.summarize import SummarizeOptions, summarize_transcript
+    from ytlocal.records import Result
+    from ytlocal.summarization import SummarizeOptions, summarize_transcript
 
     summary = summarize_transcript(transcript, model, SummarizeOptions(), cache_dir=None, n_ctx=n_ctx)
-    markdown = render_markdown(Document(summary, dict(transcript.media), transcript.language, None))
+    markdown = Result("transcript", transcript=transcript, summary=summary).render("md")
     body = markdown.split("---\n", 2)[2]
     return body, {"calls": summary.stats["llm_calls"], "prompt_tokens": summary.stats["prompt_tokens"],
                   "generated_tokens": summary.stats["generated_tokens"]}

@@ -7,7 +7,7 @@ Makes a 5-10 minute espeak-ng speech from a public-domain text (default: the US 
 Independence, scripts/data/declaration.txt), then for each model runs, each in a fresh process so peak
 memory is its own:
   plain    WhisperModel(path, device="cpu", compute_type="int8").transcribe(audio, beam_size=5)
-  ytlocal  ytlocal.transcribe.WhisperEngine with the default TranscribeOptions (batched, VAD, guards)
+  ytlocal  ytlocal.transcription.WhisperEngine with the default TranscribeOptions (batched, VAD, guards)
 and prints real-time factor (audio seconds per wall second of transcription), word error rate against
 the spoken text (jiwer), segments, model load time and peak RSS. Needs espeak-ng, ffmpeg and the models
 (`ytlocal models pull whisper-tiny.en whisper-base`).
@@ -51,7 +51,7 @@ def worker(model_name: str, mode: str, audio: str, duration: float, reference: s
         segments, _info = whisper.transcribe(audio, beam_size=5)
         texts = [segment.text for segment in segments]
     else:
-        from ytlocal.transcribe import TranscribeOptions, WhisperEngine
+        from ytlocal.transcription import TranscribeOptions, WhisperEngine
 
         engine = WhisperEngine(model, device="cpu", threads=threads)
         loaded = time.perf_counter()

@@ -8,6 +8,7 @@ import yaml
 
 from ytlocal.acquire import AcquireOptions, _QuietLogger, _ydl_options
 from ytlocal.errors import SourceError
+from ytlocal.records import Media
 from ytlocal.transcript import Segment, Transcript, write_transcript
 
 from media import TALK_TEXT, ffmpeg
@@ -57,7 +58,7 @@ def test_markdown_and_html_in_a_transcript_cannot_break_the_output(run_cli, tmp_
     lines[5] = "---"
     lines[6] = "# Not a heading: beekeepers have reported heavy winter losses for *many* years."
     transcript = Transcript(segments=[Segment(i * 5.0, i * 5.0 + 5, line) for i, line in enumerate(lines)],
-                            language="en", media={"title": 'Bees: "a talk"\ntitle: injected'})
+                            language="en", media=Media.from_description({"title": 'Bees: "a talk"\ntitle: injected'}))
     [path] = write_transcript(transcript, tmp_path, "t", ["json"])
     result = run_cli("summarize", str(path), "-o", "-")
     assert result.exit_code == 0, result.output
@@ -146,8 +147,8 @@ def test_six_hour_transcript_is_summarized_whole_in_bounded_memory(test_models_s
     real generation over six hours)."""
     import tracemalloc
 
-    from ytlocal.summarize import SummarizeOptions, summarize_transcript
-    from ytlocal.summarize.llm import load_backend
+    from ytlocal.summarization import SummarizeOptions, summarize_transcript
+    from ytlocal.summarization.llm import load_backend
 
     from test_summarize import TokenizerOnlyBackend
 

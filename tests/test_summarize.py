@@ -8,9 +8,10 @@ import pytest
 import yaml
 
 from ytlocal.errors import ModelError, SummaryError
-from ytlocal.summarize import SummarizeOptions, summarize_transcript
-from ytlocal.summarize.llm import load_backend
-from ytlocal.summarize.text import content_words, max_ngram_repeats
+from ytlocal.summarization import SummarizeOptions, summarize_transcript
+from ytlocal.summarization.llm import load_backend
+from ytlocal.summarization.text import content_words, max_ngram_repeats
+from ytlocal.records import Media
 from ytlocal.transcript import Segment, Transcript, write_transcript
 
 from media import TALK_TEXT
@@ -124,7 +125,7 @@ class TokenizerOnlyBackend:
     def chat(self, messages, max_tokens, sampling, stop=None):
         assert self.prompt_tokens(messages) + max_tokens <= self.n_ctx
         self.prompts.append(messages[-1]["content"])
-        from ytlocal.summarize.llm import Generation
+        from ytlocal.summarization.llm import Generation
 
         return Generation("The study reported a separate finding about soil.", 1, 1, 0.0)
 
@@ -160,8 +161,9 @@ def test_transcript_file_input_skips_speech_recognition(run_cli, tmp_path):
 def test_hashnode_post_shape(run_cli, tmp_path):
     transcript = Transcript(segments=[Segment(i * 5.0, i * 5.0 + 5, line)
                                       for i, line in enumerate(TALK_TEXT.splitlines())], language="en",
-                            media={"title": "Bees: why they matter", "extractor": "Youtube", "video_id": "abcdefghijk",
-                                   "webpage_url": "https://www.youtube.com/watch?v=abcdefghijk", "key": "Youtube-abcdefghijk"})
+                            media=Media.from_description({
+                                "title": "Bees: why they matter", "extractor": "Youtube", "video_id": "abcdefghijk",
+                                "webpage_url": "https://www.youtube.com/watch?v=abcdefghijk", "key": "Youtube-abcdefghijk"}))
     [path] = write_transcript(transcript, tmp_path, "talk", ["json"])
     result = run_cli("summarize", str(path), "-o", "-", "-f", "hashnode")
     assert result.exit_code == 0, result.output

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pytest
 
 from ytlocal.errors import SummaryError
-from ytlocal.summarize.llm import CallCache, Generation, LlmSession
-from ytlocal.summarize.summarizer import Summarizer
-from ytlocal.summarize.summary import ChapterSpan, SummarizeOptions
-from ytlocal.summarize.text import content_words, is_looping, max_ngram_repeats, support, words
+from ytlocal.summarization.llm import CallCache, Generation, LlmSession
+from ytlocal.summarization.summarizer import Summarizer
+from ytlocal.summarization.summary import Chapter, SummarizeOptions
+from ytlocal.summarization.text import content_words, is_looping, max_ngram_repeats, support, words
 from ytlocal.transcript import Segment
 
 
@@ -160,7 +160,7 @@ def test_model_heading_used_only_when_it_passes_the_check():
 
 
 def test_creator_chapters_become_the_sections():
-    chapters = [ChapterSpan("Why bees matter", 0, 30), ChapterSpan("Threats and help", 30, 60)]
+    chapters = [Chapter("Why bees matter", 0, 30), Chapter("Threats and help", 30, 60)]
     summary, _b, _s = summarize_with({}, chapters=chapters)
     assert [s.heading for s in summary.sections] == ["Why bees matter", "Threats and help"]
     assert all(s.from_chapter and s.heading_origin == "chapter" for s in summary.sections)

@@ -3,14 +3,14 @@ topical segmentation and sentence selection. No model; all fast."""
 
 import pytest
 
-from ytlocal.summarize.headings import KeyPhrases, heading_problem, readable_stem, tidy_heading
-from ytlocal.summarize.rewrite import verify_rewrite, verify_translation
-from ytlocal.summarize.salience import WordWeights
-from ytlocal.summarize.segment import section_count, topical_boundaries
-from ytlocal.summarize.select import Selector, is_candidate, looks_complete, promotional
-from ytlocal.summarize.sentences import transcript_sentences
-from ytlocal.summarize.spoken import clean_spoken
-from ytlocal.summarize.text import content_words, words
+from ytlocal.summarization.headings import KeyPhrases, heading_problem, readable_stem, tidy_heading
+from ytlocal.summarization.rewrite import verify_rewrite, verify_translation
+from ytlocal.summarization.salience import WordWeights
+from ytlocal.summarization.segment import section_count, topical_boundaries
+from ytlocal.summarization.select import Selector, is_candidate, looks_complete, promotional
+from ytlocal.summarization.sentences import transcript_sentences
+from ytlocal.summarization.spoken import clean_spoken
+from ytlocal.summarization.text import content_words, words
 from ytlocal.transcript import Segment
 
 # Real spoken sentences from public podcast transcripts (whisper output) and their written form.

@@ -4,7 +4,7 @@ import jiwer
 import pytest
 
 from ytlocal.acquire import local_media
-from ytlocal.transcribe import TranscribeOptions, WhisperEngine, transcribe_media
+from ytlocal.transcription import TranscribeOptions, WhisperEngine, transcribe_media
 from ytlocal.transcript import Transcript, read_transcript, write_transcript
 
 from media import TALK_TEXT, normalize_words, silence, speak

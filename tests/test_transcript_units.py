@@ -4,7 +4,7 @@ import pytest
 
 from ytlocal.errors import SourceError
 from ytlocal.naming import output_stem, sanitize_title
-from ytlocal.transcribe import drop_repeated_segments, split_on_words
+from ytlocal.transcription import drop_repeated_segments, split_on_words
 from ytlocal.transcript import Segment, Transcript, Word, parse_cues, read_transcript, render_srt, render_vtt
 
 

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 from .progress import Progress, no_progress
 from .errors import SkippedSource, SourceError
+from .records import Chapter, Media
 from .store import atomic_write_json, read_json, sha256_file
 
 MEDIA_EXTENSIONS = frozenset(
@@ -41,54 +42,6 @@ def is_transient(message: str) -> bool:
     return bool(_TRANSIENT.search(message))
 
 
-
-
-@dataclass
-class Chapter:
-    title: str
-    start: float
-    end: float
-
-
-@dataclass
-class Media:
-    """One piece of audio ready for transcription, with what users need to know about it later."""
-
-    key: str
-    source: str
-    audio_path: Path
-    title: str
-    extractor: str
-    video_id: str
-    duration: float | None = None
-    channel: str | None = None
-    upload_date: str | None = None
-    webpage_url: str | None = None
-    description: str | None = None
-    chapters: list[Chapter] = field(default_factory=list)
-    language: str | None = None
-    captions_path: Path | None = None
-    captions_kind: str | None = None  # "manual" or "auto"
-    captions_checked: bool = False
-    audio_sha256: str | None = None  # hashed once when acquired; names the audio in transcript cache keys
-
-    @property
-    def is_web(self) -> bool:
-        return self.extractor != "file"
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["audio_path"] = str(self.audio_path)
-        data["captions_path"] = str(self.captions_path) if self.captions_path else None
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Media":
-        data = dict(data)
-        data["audio_path"] = Path(data["audio_path"])
-        data["captions_path"] = Path(data["captions_path"]) if data.get("captions_path") else None
-        data["chapters"] = [Chapter(**chapter) for chapter in data.get("chapters") or []]
-        return cls(**data)
 
 
 @dataclass

@@ -27,7 +27,8 @@ from typing import Callable, Iterator
 from .progress import Progress
 from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, plan
 from .errors import BatchLocked, SkippedSource, SourceError, YtlocalError
-from .pipeline import Item, Pipeline, write_outputs
+from .pipeline import Pipeline
+from .records import Result
 from .render import clock, md_escape
 from .store import DiskFullError, atomic_write_json, atomic_write_text, read_json
 
@@ -356,7 +357,7 @@ class BatchRunner:
         job_id = planned.job_id
         jobs.update(job_id, state="acquired", title=media.title, channel=media.channel, duration=media.duration,
                     upload_date=media.upload_date, url=media.webpage_url, error=None, error_kind=None)
-        item = Item(planned.label, media=media)
+        item = Result(planned.label, media=media)
         pipeline = self.pipeline
         try:
             started = time.perf_counter()
@@ -368,8 +369,7 @@ class BatchRunner:
             jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
             jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
             started = time.perf_counter()
-            [path, *_others] = write_outputs(item, self.options.out_dir, self.options.formats,
-                                             self.options.with_transcript)
+            [path, *_others] = item.write(self.options.out_dir, self.options.formats, self.options.with_transcript)
             jobs.add_time(job_id, "render_s", time.perf_counter() - started)
             jobs.update(job_id, state="done", output=str(path), tldr=summary.tldr)
             return media.duration or transcript.duration or 0.0

@@ -325,7 +325,7 @@ def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language,
     from .acquire import AcquireOptions
     from .config import effective_threads, resolve_cache_dir
     from .pipeline import Pipeline
-    from .transcribe import TranscribeOptions
+    from .transcription import TranscribeOptions
 
     settings = app.settings(offline=True if offline else None, whisper_model=whisper_model, language=spoken_language,
                             device=device, threads=threads, output_dir=str(output_dir) if output_dir else None,
@@ -422,8 +422,8 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
 
     Example: ytlocal summarize https://youtu.be/VIDEO_ID --length short -o summaries/
     """
-    from .pipeline import is_transcript_file, render_item, write_outputs
-    from .summarize import SummarizeOptions
+    from .pipeline import is_transcript_file
+    from .summarization import SummarizeOptions
 
     to_stdout = output_dir == "-"
     formats = _formats(formats)
@@ -444,8 +444,8 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
                 bar.close()
                 with pipeline.timed("render"):
                     if to_stdout:
-                        click.echo(render_item(item, formats[0]), nl=False)
-                    written = write_outputs(item, out_dir, () if to_stdout else formats, with_transcript)
+                        click.echo(item.render(formats[0]), nl=False)
+                    written = item.write(out_dir, () if to_stdout else formats, with_transcript)
             except YtlocalError as error:
                 bar.close()
                 outcome.fail(item.source, error)
@@ -517,7 +517,7 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     """
     from .batch import BatchOptions, BatchRunner, JobList, report_from, status_table
     from .errors import BatchIncomplete
-    from .summarize import SummarizeOptions
+    from .summarization import SummarizeOptions
 
     if status_dir is not None:
         if not (status_dir / ".ytlocal" / "jobs.sqlite").is_file():

@@ -161,7 +161,7 @@ def _llm_recommendation(store: ModelStore, in_use: str) -> Check:
 
 def _privacy(settings: Settings) -> Check:
     """The offline guarantees, checked where a check is possible (see SECURITY.md)."""
-    from .transcribe import offline_environment
+    from .transcription import offline_environment
 
     saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY")}
     try:

@@ -14,20 +14,15 @@ from pathlib import Path
 from typing import Iterator, Sequence, TextIO
 
 from .progress import Progress, no_progress
-from .acquire import AcquireOptions, Failure, Media, _looks_like_source_list, acquire, is_url
+from .acquire import AcquireOptions, Failure, _looks_like_source_list, acquire, is_url
 from .errors import SourceError
-from .naming import output_stem
+from .records import Result, Summary, Transcript
 from .registry import ModelStore, ResolvedModel
-from .render import FILE_SUFFIX, Document, render
-from .store import atomic_write_text
-from .summarize import SummarizeOptions, Summary, summarize_transcript
-from .transcribe import TranscribeOptions, WhisperEngine, transcribe_media
-from .transcript import Transcript, read_transcript, write_transcript
+from .summarization import SummarizeOptions, summarize_transcript
+from .transcription import TranscribeOptions, WhisperEngine, transcribe_media
+from .transcript import read_transcript
 
 TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")
-TRANSCRIPT_BESIDE_SUMMARY = ["txt", "srt", "json"]  # what --with-transcript writes
-# Paths on this machine: they differ on another machine or cache and stay out of every output.
-LOCAL_ONLY_MEDIA_KEYS = ("audio_path", "captions_path", "captions_checked")
 
 
 
@@ -39,37 +34,6 @@ def is_transcript_file(source: str) -> bool:
     if not path.is_file() or path.suffix.lower() not in TRANSCRIPT_SUFFIXES:
         return False
     return path.suffix.lower() != ".txt" or not _looks_like_source_list(path)
-
-
-@dataclass
-class Item:
-    """One video's way through the pipeline."""
-
-    source: str
-    media: Media | None = None
-    transcript: Transcript | None = None
-    summary: Summary | None = None
-
-    @property
-    def title(self) -> str:
-        if self.media is not None:
-            return self.media.title
-        if self.transcript is not None and self.transcript.media.get("title"):
-            return str(self.transcript.media["title"])
-        return Path(self.source).stem
-
-    @property
-    def stem(self) -> str:
-        """The file name, without extension, of this video's outputs."""
-        return output_stem(self.title, self.item_id)
-
-    @property
-    def item_id(self) -> str:
-        if self.media is not None:
-            return self.media.video_id
-        if self.transcript is not None and self.transcript.media.get("video_id"):
-            return str(self.transcript.media["video_id"])
-        return "transcript"
 
 
 @dataclass
@@ -118,7 +82,7 @@ class Pipeline:
         return self._engine
 
     def items(self, sources: list[str], stdin: TextIO | None = None,
-              progress: Progress = no_progress) -> Iterator[Item | Failure]:
+              progress: Progress = no_progress) -> Iterator[Result | Failure]:
         """Acquire every source in order: transcript files are read, everything else goes through
         :func:`~ytlocal.acquire.acquire`. Failures are yielded, never raised."""
         for source in sources:
@@ -128,14 +92,14 @@ class Pipeline:
                 except SourceError as error:
                     yield Failure(source, error)
                     continue
-                yield Item(source, transcript=transcript)
+                yield Result(source, transcript=transcript)
                 continue
             with self.timed("acquire"):
                 results = list(acquire([source], self.acquire_options, stdin=stdin, progress=progress))
             for result in results:
-                yield result if isinstance(result, Failure) else Item(source, media=result)
+                yield result if isinstance(result, Failure) else Result(source, media=result)
 
-    def transcribe(self, item: Item, progress: Progress = no_progress) -> Transcript:
+    def transcribe(self, item: Result, progress: Progress = no_progress) -> Transcript:
         if item.transcript is None:
             assert item.media is not None
             with self.timed("transcribe"):
@@ -144,7 +108,7 @@ class Pipeline:
                                                    use_captions=self.captions, progress=progress)
         return item.transcript
 
-    def summarize(self, item: Item, progress: Progress = no_progress) -> Summary:
+    def summarize(self, item: Result, progress: Progress = no_progress) -> Summary:
         transcript = self.transcribe(item, progress)
         spec = self.store.catalog.find(self.llm_name)
         languages = spec.languages if spec is not None else ()
@@ -155,43 +119,4 @@ class Pipeline:
         return item.summary
 
 
-def whisper_info(transcript: Transcript) -> dict[str, str | None] | None:
-    if not transcript.model:
-        return None
-    if transcript.model.startswith(("file:", "captions:")):
-        return {"name": transcript.model, "sha256": None}
-    return {"name": transcript.model, "sha256": transcript.model_sha256}
-
-
-def document_for(item: Item) -> Document:
-    """The summarized ``item`` with everything known about its source and the models that made it."""
-    transcript = item.transcript
-    media = dict(transcript.media or {})
-    if item.media is not None:
-        media.update(item.media.to_dict())
-    for key in LOCAL_ONLY_MEDIA_KEYS:
-        media.pop(key, None)
-    media.setdefault("title", item.title)
-    media.setdefault("source", item.source)
-    return Document(item.summary, media, transcript.language, whisper_info(transcript))
-
-
-def render_item(item: Item, fmt: str) -> str:
-    return render(document_for(item), fmt)
-
-
-def write_outputs(item: Item, out_dir: Path, formats: Sequence[str], with_transcript: bool) -> list[Path]:
-    """Write the summary in each of ``formats`` (none when it went to stdout) and, when asked, the
-    transcript files beside it. Returns the paths written, the summaries first, in ``formats`` order."""
-    written = []
-    document = document_for(item) if formats else None
-    for fmt in dict.fromkeys(formats):
-        path = Path(out_dir) / f"{item.stem}{FILE_SUFFIX[fmt]}"
-        atomic_write_text(path, render(document, fmt))
-        written.append(path)
-    if with_transcript:
-        written += write_transcript(item.transcript, Path(out_dir), item.stem, TRANSCRIPT_BESIDE_SUMMARY)
-    return written
-
-
-__all__ = ["Item", "Pipeline", "document_for", "is_transcript_file", "render_item", "whisper_info", "write_outputs"]
+__all__ = ["Pipeline", "Result", "is_transcript_file"]

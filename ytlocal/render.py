@@ -14,11 +14,14 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Sequence
 
 from . import __version__
-from .summarize import Point, Summary
-from .summarize.text import content_words
+from .records import Media, Point, Result, Summary
+from .store import atomic_write_text
+from .summarization.text import content_words
+from .transcript import write_transcript
 
 RENDER_FORMATS = ("md", "hashnode", "json", "txt")
 FILE_SUFFIX = {"md": ".md", "hashnode": ".hashnode.md", "json": ".summary.json", "txt": ".summary.txt"}
@@ -26,23 +29,46 @@ FILE_SUFFIX = {"md": ".md", "hashnode": ".hashnode.md", "json": ".summary.json",
 
 @dataclass
 class Document:
-    """A summary with what is known about its source and the models that made it."""
+    """A summarized :class:`~ytlocal.records.Result` as the renderers read it."""
 
-    summary: Summary
-    media: dict[str, Any]
-    language: str | None
-    whisper: dict[str, Any] | None
+    result: Result
     generated_at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0))
 
     @property
+    def summary(self) -> Summary:
+        if self.result.summary is None:
+            raise ValueError("nothing to render: the result has no summary yet")
+        return self.result.summary
+
+    @property
+    def media(self) -> Media:
+        return self.result.about or Media.for_transcript_file(Path(self.result.source))
+
+    @property
     def url(self) -> str | None:
-        url = self.media.get("webpage_url")
-        return url if isinstance(url, str) and re.match(r"^https?://", url) else None
+        return self.media.url
+
+    @property
+    def source(self) -> str | None:
+        return self.url or self.media.source or self.result.source
 
     @property
     def duration(self) -> float | None:
-        value = self.media.get("duration")
+        value = self.media.duration or (self.result.transcript.duration if self.result.transcript else None)
         return float(value) if value else None
+
+    @property
+    def language(self) -> str | None:
+        return self.result.transcript.language if self.result.transcript else None
+
+    @property
+    def whisper(self) -> dict[str, Any] | None:
+        transcript = self.result.transcript
+        if transcript is None or not transcript.model:
+            return None
+        if transcript.model.startswith(("file:", "captions:")):
+            return {"name": transcript.model, "sha256": None}
+        return {"name": transcript.model, "sha256": transcript.model_sha256}
 
 
 def clock(seconds: float) -> str:
@@ -124,9 +150,9 @@ def render_markdown(document: Document) -> str:
     front = [
         "---",
         f"title: {yaml_string(summary.title)}",
-        f"source: {yaml_string(document.url or document.media.get('source'))}",
-        f"channel: {yaml_string(document.media.get('channel'))}",
-        f"upload_date: {yaml_string(_upload_date(document.media.get('upload_date')))}",
+        f"source: {yaml_string(document.source)}",
+        f"channel: {yaml_string(document.media.channel)}",
+        f"upload_date: {yaml_string(_upload_date(document.media.upload_date))}",
         f"duration: {yaml_string(clock(document.duration) if document.duration else None)}",
         f"language: {yaml_string(document.language)}",
         "models:",
@@ -167,8 +193,8 @@ def hashnode_cuid(key: str) -> str:
 
 
 def _youtube_watch_url(document: Document) -> str | None:
-    extractor = str(document.media.get("extractor") or "").lower()
-    video_id = document.media.get("video_id")
+    extractor = document.media.extractor.lower()
+    video_id = document.media.video_id
     if extractor.startswith("youtube") and video_id:
         return f"https://www.youtube.com/watch?v={video_id}"
     return document.url
@@ -176,7 +202,7 @@ def _youtube_watch_url(document: Document) -> str | None:
 
 def render_hashnode(document: Document) -> str:
     summary = document.summary
-    video_title = str(document.media.get("title") or summary.title)
+    video_title = document.media.title if document.media.is_web and document.media.title else summary.title
     post_title = f"[SUMMARIZE YOUTUBE]{video_title}"
     published = document.generated_at.astimezone(_dt.timezone.utc)
     date_text = published.strftime("%a %b %d %Y %H:%M:%S") + " GMT+0000 (Coordinated Universal Time)"
@@ -184,7 +210,7 @@ def render_hashnode(document: Document) -> str:
         "---",
         f"title: {json.dumps(post_title, ensure_ascii=False)}",
         f"datePublished: {date_text}",
-        f"cuid: {hashnode_cuid(str(document.media.get('key') or video_title))}",
+        f"cuid: {hashnode_cuid(document.media.key or video_title)}",
         f"slug: {slugify(post_title)}",
         "tags: summarize-youtube",
         "",
@@ -212,7 +238,7 @@ def render_json(document: Document) -> str:
         "ytlocal_summary": 2,
         "generator": f"ytlocal {__version__}",
         "generated_at": document.generated_at.isoformat(),
-        "media": document.media,
+        "media": document.media.describe(),
         "language": document.language,
         "models": {"whisper": document.whisper, "llm": summary.llm},
         "summary": {
@@ -241,8 +267,8 @@ def render_txt(document: Document) -> str:
         return f"- [{clock(point.start)}] {point.text}" if summary.has_timings else f"- {point.text}"
 
     out = [summary.title, "=" * min(len(summary.title), 80), ""]
-    if document.url or document.media.get("source"):
-        out += [f"Source: {document.url or document.media.get('source')}", ""]
+    if document.source:
+        out += [f"Source: {document.source}", ""]
     out += ["TL;DR", summary.tldr, "", "Key points"] + [line(p) for p in summary.key_points] + [""]
     for section in summary.sections:
         span = f"[{clock(section.start)}-{clock(section.end)}] " if summary.has_timings else ""
@@ -251,7 +277,23 @@ def render_txt(document: Document) -> str:
 
 
 RENDERERS = {"md": render_markdown, "hashnode": render_hashnode, "json": render_json, "txt": render_txt}
+TRANSCRIPT_BESIDE_SUMMARY = ["txt", "srt", "json"]  # what --with-transcript writes
 
 
-def render(document: Document, fmt: str) -> str:
-    return RENDERERS[fmt](document)
+def render(result: Result, fmt: str) -> str:
+    """``result``'s summary as ``fmt`` (one of :data:`RENDER_FORMATS`)."""
+    return RENDERERS[fmt](Document(result))
+
+
+def write_outputs(result: Result, out_dir: Path, formats: Sequence[str], with_transcript: bool) -> list[Path]:
+    """Write the summary in each of ``formats`` (none when it went to stdout) and, when asked, the
+    transcript files beside it. Returns the paths written, the summaries first, in ``formats`` order."""
+    written = []
+    document = Document(result)
+    for fmt in dict.fromkeys(formats):
+        path = Path(out_dir) / f"{result.stem}{FILE_SUFFIX[fmt]}"
+        atomic_write_text(path, RENDERERS[fmt](document))
+        written.append(path)
+    if with_transcript and result.transcript is not None:
+        written += write_transcript(result.transcript, Path(out_dir), result.stem, TRANSCRIPT_BESIDE_SUMMARY)
+    return written

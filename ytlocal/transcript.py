@@ -1,84 +1,18 @@
-"""The :class:`Transcript` data model and its file formats: writers for txt/srt/vtt/json, readers for
-srt/vtt/json (ytlocal's json is lossless and reads back as input)."""
+"""Transcript files: writers for txt/srt/vtt/json, readers for txt/srt/vtt/json (ytlocal's json is
+lossless and reads back as input). The records themselves live in :mod:`ytlocal.records`."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .errors import SourceError
+from .records import Media, Segment, Transcript, Word
 from .store import atomic_write_text
 
-FORMAT_VERSION = 1
 FORMATS = ("txt", "srt", "vtt", "json")
-
-
-@dataclass
-class Word:
-    start: float
-    end: float
-    word: str
-    probability: float
-
-
-@dataclass
-class Segment:
-    start: float
-    end: float
-    text: str
-    words: list[Word] | None = None
-
-
-@dataclass
-class Transcript:
-    """What was said, when, in which language, and how it was obtained."""
-
-    segments: list[Segment]
-    language: str | None = None
-    language_probability: float | None = None
-    duration: float | None = None
-    model: str = ""
-    model_sha256: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    media: dict[str, Any] = field(default_factory=dict)
-    format_version: int = FORMAT_VERSION
-
-    @property
-    def text(self) -> str:
-        return " ".join(segment.text for segment in self.segments).strip()
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(segment.text.strip() for segment in self.segments)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ytlocal_transcript"] = FORMAT_VERSION
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Transcript":
-        segments = []
-        for raw in data.get("segments", []):
-            words = raw.get("words")
-            segments.append(Segment(
-                start=float(raw["start"]), end=float(raw["end"]), text=str(raw["text"]),
-                words=[Word(**word) for word in words] if words is not None else None,
-            ))
-        return cls(
-            segments=segments,
-            language=data.get("language"),
-            language_probability=data.get("language_probability"),
-            duration=data.get("duration"),
-            model=data.get("model", ""),
-            model_sha256=data.get("model_sha256"),
-            options=dict(data.get("options") or {}),
-            media=dict(data.get("media") or {}),
-            format_version=int(data.get("format_version", FORMAT_VERSION)),
-        )
+__all__ = ["FORMATS", "Segment", "Transcript", "Word", "parse_cues", "read_transcript", "write_transcript"]
 
 
 # ------------------------------------------------------------------------------------ writers
@@ -205,11 +139,11 @@ def read_transcript(path: Path) -> Transcript:
         if not segments and text.strip() and not any(_CUE_TIMING.match(line) for line in text.splitlines()):
             raise SourceError(f"{path} has no subtitle cues (no 'start --> end' timing lines)")
         return Transcript(segments=segments, duration=segments[-1].end if segments else 0.0,
-                          model=f"file:{suffix[1:]}", media={"title": path.stem, "source": str(path)})
+                          model=f"file:{suffix[1:]}", media=Media.for_transcript_file(path))
     if suffix == ".txt":
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         # No timings in plain text: number the lines so order is kept; times are unknown (0).
         segments = [Segment(0.0, 0.0, line) for line in lines]
         return Transcript(segments=segments, duration=None, model="file:txt",
-                          media={"title": path.stem, "source": str(path)})
+                          media=Media.for_transcript_file(path))
     raise SourceError(f"{path}: unknown transcript format {suffix or '(none)'}; use .json, .srt, .vtt or .txt")

@@ -243,17 +243,11 @@ def transcribe_media(media, model: ResolvedModel, get_engine: Callable[[], Whisp
     """The transcribe stage for one :class:`~ytlocal.acquire.Media`: the creator's captions when allowed
     and present, else the cached transcript, else faster-whisper. ``get_engine`` is called only on a
     cache miss, so a fully cached rerun never loads the model."""
-    media_info = {
-        "key": media.key, "title": media.title, "source": media.source, "webpage_url": media.webpage_url,
-        "extractor": media.extractor, "video_id": media.video_id, "channel": media.channel,
-        "upload_date": media.upload_date, "duration": media.duration,
-        "chapters": [asdict(chapter) for chapter in media.chapters],
-    }
     if use_captions != "never" and media.captions_path and (media.captions_kind == "manual" or use_captions == "auto"):
         transcript = captions_transcript(media.captions_path, media.captions_kind or "manual",
                                          options.language or media.language)
         if not transcript.is_empty:
-            transcript.media = media_info
+            transcript.media = media
             return transcript
     _device, compute_type = pick_device(device)
     audio_sha = media.audio_sha256 or sha256_file(media.audio_path)  # media cached before the field existed
@@ -265,5 +259,5 @@ def transcribe_media(media, model: ResolvedModel, get_engine: Callable[[], Whisp
                                              lambda _stage, done, total: progress(f"transcribe {media.title}", done, total))
         transcript.options["audio_sha256"] = audio_sha
         cache.save(key, transcript)
-    transcript.media = media_info
+    transcript.media = media
     return transcript

@@ -45,7 +45,7 @@ from .salience import WordWeights
 from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
 from .select import Choice, Selector, promotional
 from .sentences import Sentence, transcript_sentences
-from .summary import LENGTHS, ChapterSpan, Point, Section, SummarizeOptions, Summary
+from .summary import LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
 from .text import content_words, is_looping, ngrams, split_sentences, words
 
 REPEAT_NGRAM = 8
@@ -228,7 +228,7 @@ class Summarizer:
 
     # -- everything
 
-    def summarize(self, segments: Sequence, duration: float | None, chapters: Sequence[ChapterSpan] = (),
+    def summarize(self, segments: Sequence, duration: float | None, chapters: Sequence[Chapter] = (),
                   media_title: str | None = None, file_stem: str | None = None) -> Summary:
         sentences = transcript_sentences(segments)
         if not sentences or not any(sentence.stems for sentence in sentences):
@@ -305,7 +305,7 @@ class Summarizer:
             tldr_points=tldr_points,
         )
 
-    def _sections(self, sentences: Sequence[Sentence], chapters: Sequence[ChapterSpan],
+    def _sections(self, sentences: Sequence[Sentence], chapters: Sequence[Chapter],
                   minutes: float) -> tuple[list[int], list[str | None]]:
         """Where each section starts (sentence index) and its chapter title (None: find a heading)."""
         spans = sorted((c for c in chapters if c.end > c.start), key=lambda c: c.start)

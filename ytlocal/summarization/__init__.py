@@ -11,9 +11,9 @@ from ..transcript import Transcript
 from .llm import CallCache, LlmSession, load_backend
 from .prompts import PROMPT_VERSION
 from .summarizer import Summarizer
-from .summary import LENGTHS, ChapterSpan, Point, Section, SummarizeOptions, Summary
+from .summary import LENGTHS, Point, Section, SummarizeOptions, Summary
 
-__all__ = ["LENGTHS", "ChapterSpan", "Point", "Section", "SummarizeOptions", "Summary", "summarize_transcript"]
+__all__ = ["LENGTHS", "Point", "Section", "SummarizeOptions", "Summary", "summarize_transcript"]
 
 
 def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: SummarizeOptions, *,
@@ -28,14 +28,13 @@ def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: 
     started = time.perf_counter()
     backend = backend or load_backend(model, n_ctx, threads)
     session = LlmSession(backend, CallCache(cache_dir), PROMPT_VERSION)
-    media = transcript.media or {}
-    title = media.get("title") or None
+    media = transcript.media
+    title = media.title if media is not None and media.title else None
     label = f"summarize {title}" if title else "summarize"
     summarizer = Summarizer(session, options, progress, label, transcript.language)
-    chapters = [ChapterSpan(c["title"], float(c["start"]), float(c["end"])) for c in (media.get("chapters") or [])]
-    # A transcript file's "title" is its file name: made readable, or replaced when it names nothing.
-    source = media.get("source")
-    from_file = bool(title and source and not media.get("extractor") and Path(str(source)).stem == title)
+    chapters = list(media.chapters) if media is not None else []
+    # A transcript file's title is its file name: made readable, or replaced when it names nothing.
+    from_file = media is not None and media.is_transcript_file
     summary = summarizer.summarize(transcript.segments, transcript.duration, chapters,
                                    media_title=None if from_file else title,
                                    file_stem=title if from_file else None)
