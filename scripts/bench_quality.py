@@ -40,17 +40,13 @@ def load_scorer(path: Path):
     return module
 
 
-def summarize_file(path: Path, model, store_dir: Path, cache: Path) -> tuple[str, object, float]:
-    from ytlocal.records import Result
-    from ytlocal.summarization import SummarizeOptions, summarize_transcript
-    from ytlocal.transcript import read_transcript
+def summarize_file(path: Path, llm: str, cache: Path) -> tuple[str, object, float]:
+    """ytlocal's public API, as a user's script would call it."""
+    import ytlocal
 
-    transcript = read_transcript(path)
     started = time.perf_counter()
-    summary = summarize_transcript(transcript, model, SummarizeOptions(), cache_dir=cache)
-    seconds = time.perf_counter() - started
-    markdown = Result(str(path), transcript=transcript, summary=summary).render("md")
-    return markdown, summary, seconds
+    result = ytlocal.summarize(str(path), llm=llm, cache_dir=cache)
+    return result.render("md"), result.summary, time.perf_counter() - started
 
 
 def main() -> int:
@@ -65,12 +61,7 @@ def main() -> int:
     if not args.eval.is_dir() or not args.scorer.is_file():
         print(f"needs the evaluation cases ({args.eval}) and the scorer ({args.scorer})", file=sys.stderr)
         return 2
-    from ytlocal.config import load_settings, resolve_models_dir
-    from ytlocal.registry import ModelStore
-
     scorer = load_scorer(args.scorer)
-    store = ModelStore(resolve_models_dir(load_settings())[0])
-    model = store.resolve(args.llm, "llm")
     args.out.mkdir(parents=True, exist_ok=True)
     cases = sorted(p for p in args.eval.iterdir() if (p / "keypoints.json").is_file())
     if args.cases:
@@ -86,8 +77,7 @@ def main() -> int:
         row = {"case": case.name, "baseline": scorer.score(case, baseline_path), "baseline_s": baseline_seconds}
         for suffix in ("txt", "srt"):
             with tempfile.TemporaryDirectory() as cache:
-                markdown, summary, seconds = summarize_file(case / f"transcript.{suffix}", model, args.out,
-                                                            Path(cache))
+                markdown, summary, seconds = summarize_file(case / f"transcript.{suffix}", args.llm, Path(cache))
             path = args.out / f"{case.name}.{suffix}.md"
             path.write_text(markdown)
             points = summary.points

@@ -102,12 +102,17 @@ def run_plain(transcript, model, n_ctx: int) -> tuple[str, dict]:
 
 
 def run_ytlocal(transcript, model, n_ctx: int) -> tuple[str, dict]:
-    from ytlocal.records import Result
-    from ytlocal.summarization import SummarizeOptions, summarize_transcript
+    """ytlocal's public API on the transcript (saved as ytlocal .json), with a fresh cache."""
+    import tempfile
 
-    summary = summarize_transcript(transcript, model, SummarizeOptions(), cache_dir=None, n_ctx=n_ctx)
-    markdown = Result("transcript", transcript=transcript, summary=summary).render("md")
-    body = markdown.split("---\n", 2)[2]
+    import ytlocal
+    from ytlocal.transcript import write_transcript
+
+    with tempfile.TemporaryDirectory() as folder:
+        [path] = write_transcript(transcript, Path(folder), "transcript", ["json"])
+        result = ytlocal.summarize(str(path), llm=str(model.path), n_ctx=n_ctx, cache_dir=Path(folder) / "cache")
+    summary = result.summary
+    body = result.render("md").split("---\n", 2)[2]
     return body, {"calls": summary.stats["llm_calls"], "prompt_tokens": summary.stats["prompt_tokens"],
                   "generated_tokens": summary.stats["generated_tokens"]}
 

@@ -2,6 +2,7 @@
 SmolLM2-135M (llama.cpp) -> md/json/hashnode/txt, and the summarizer's bad-input handling."""
 
 import json
+import os
 import re
 
 import pytest
@@ -294,3 +295,26 @@ def test_the_strongest_installed_llm_is_the_default_unless_one_is_named(run_cli,
     config = tmp_path / "config.toml"
     config.write_text('llm_model = "smollm2-135m-instruct"\n')
     assert llm_used("--config", str(config))[0] == "smollm2-135m-instruct"
+
+
+def test_model_loads_switch_hugging_face_offline_only_while_loading(test_models_store, monkeypatch):
+    import huggingface_hub.constants as hub
+
+    from ytlocal.summarization.llm import LlamaBackend
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub, "HF_HUB_OFFLINE", False)
+    LlamaBackend(test_models_store.resolve("smollm2-135m-instruct", "llm"), n_ctx=512).llama.close()
+    # A later `models pull` in the same process may still reach Hugging Face.
+    assert "HF_HUB_OFFLINE" not in os.environ and hub.HF_HUB_OFFLINE is False
+
+
+def test_verbose_shows_every_fallback(run_cli, tmp_path):
+    transcript = Transcript(segments=[Segment(i * 5.0, i * 5.0 + 5, line)
+                                      for i, line in enumerate(TALK_TEXT.splitlines())], language="en")
+    [srt] = write_transcript(transcript, tmp_path, "talk", ["srt"])
+    result = run_cli("-v", "summarize", str(srt), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "ytlocal: summaries by smollm2-135m-instruct" in result.output
+    assert re.search(r"DEBUG ytlocal\.summarization\.llm: llm call \w+: not cached", result.output)
+    assert re.search(r"DEBUG ytlocal\.registry: smollm2-135m-instruct/.*hash", result.output)

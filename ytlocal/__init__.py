@@ -2,6 +2,49 @@
 
 yt-dlp fetches the audio, faster-whisper transcribes it on the local CPU or GPU, and a GGUF model run
 by llama.cpp writes the summary. After the download, nothing leaves the machine.
+
+The front door::
+
+    import ytlocal
+
+    result = ytlocal.summarize("https://youtu.be/VIDEO_ID")    # a URL, a media file or a transcript
+    print(result.summary.title)
+    for point in result.summary.key_points:
+        print(point.start, point.text)
+    result.write("summaries/", formats=["md", "json"])
+
+    transcript = ytlocal.transcribe("talk.mp3", whisper_model="whisper-tiny.en")
+
+    with ytlocal.Session(length="short") as session:           # models stay loaded across calls
+        for result in session.summarize_many(["https://www.youtube.com/@channel/videos"]):
+            print(result.title, result.error or result.summary.tldr)
+
+:func:`summarize`, :func:`summarize_many`, :func:`transcribe` and :class:`Session` take the same
+options as the command line; errors are the classes in :mod:`ytlocal.errors`.
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["Media", "Result", "Session", "Summary", "Transcript", "YtlocalError", "__version__", "summarize",
+           "summarize_many", "transcribe"]
+
+_LAZY = {
+    "Session": "api", "summarize": "api", "summarize_many": "api", "transcribe": "api",
+    "Media": "records", "Result": "records", "Summary": "records", "Transcript": "records",
+    "YtlocalError": "errors",
+}
+
+
+def __getattr__(name: str):
+    # Imported on first use, so that `import ytlocal` (and `ytlocal --help`) stays instant.
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ytlocal' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

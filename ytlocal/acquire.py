@@ -11,6 +11,7 @@ empty file or a file that is not media is refused with a clear :class:`SourceErr
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import urllib.parse
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,7 @@ from .errors import SkippedSource, SourceError
 from .records import Chapter, Media
 from .store import atomic_write_json, read_json, sha256_file
 
+log = logging.getLogger(__name__)
 MEDIA_EXTENSIONS = frozenset(
     ".mp3 .m4a .aac .wav .flac .ogg .oga .opus .webm .mp4 .mkv .mov .avi .wma .mka .m4v .3gp .amr "
     ".aiff .aif .mpga .mpeg .ts".split()
@@ -342,7 +344,9 @@ class MediaCache:
         for candidate in keys:
             media = self.load(candidate)
             if media is not None:
+                log.debug("%s: in the media cache (%s), no request", url, candidate)
                 return media
+        log.debug("%s: not in the media cache", url)
         return None
 
     def load(self, key: str) -> Media | None:

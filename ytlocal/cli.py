@@ -108,9 +108,17 @@ def cli(ctx: click.Context, config: str | None, models_dir: str | None, verbose:
     llama.cpp writes the summary. After the download, nothing leaves the machine.
     """
     ctx.obj = AppContext(config=config, models_dir=models_dir, verbose=verbose)
-    if not verbose:
-        import logging
+    import logging
 
+    if verbose:
+        # -v: ytlocal's debug lines (every cache miss, fallback and refused model output) and the
+        # libraries' warnings; -vv: the libraries' debug lines too.
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("ytlocal: %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("ytlocal").addHandler(handler)
+        logging.getLogger("ytlocal").setLevel(logging.DEBUG)
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING)
+    else:
         # Libraries' retry chatter ("Retrying in 4s ...") is noise on a terminal; -v shows it.
         for name in ("huggingface_hub", "filelock"):
             logging.getLogger(name).setLevel(logging.ERROR)
@@ -322,34 +330,21 @@ def _acquired_items(pipeline, sources, outcome: Outcome, bar: StageBar):
 def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language, task, device, threads,
                     word_timestamps, no_batch, limit, cookies, cookies_from_browser, rate_limit, retries, captions,
                     output_dir, llm=None, n_ctx=None, summarize_options=None):
-    from .acquire import AcquireOptions
-    from .config import effective_threads, resolve_cache_dir
-    from .pipeline import Pipeline
-    from .transcription import TranscribeOptions
+    """The command's flags on top of the settings, as an API :class:`~ytlocal.api.Session`."""
+    from .api import Session
+    from .summarization import SummarizeOptions
 
     settings = app.settings(offline=True if offline else None, whisper_model=whisper_model, language=spoken_language,
                             device=device, threads=threads, output_dir=str(output_dir) if output_dir else None,
                             llm_model=llm)
-    cache_dir = resolve_cache_dir(settings)
-    store = app.store()
-    explicit = settings.origins.get("llm_model", "default") != "default"
-    llm_name, llm_reason = store.choose_llm(settings.llm_model if explicit else None, settings.llm_model)
-    acquire_options = AcquireOptions(cache_dir=cache_dir, offline=settings.offline, limit=limit, cookies=cookies,
-                                     cookies_from_browser=cookies_from_browser, rate_limit=rate_limit,
-                                     retries=retries, captions=captions, language=settings.language)
-    pipeline = Pipeline(
-        store=store, cache_dir=cache_dir, whisper_name=settings.whisper_model, llm_name=llm_name,
-        acquire_options=acquire_options,
-        transcribe_options=TranscribeOptions(language=settings.language, task=task, word_timestamps=word_timestamps,
-                                             batched=not no_batch),
-        captions=captions, device=settings.device, threads=effective_threads(settings), n_ctx=n_ctx,
-    )
-    if summarize_options is not None:
-        pipeline.summarize_options = summarize_options
-        if app.verbose:
-            click.echo(f"ytlocal: summaries by {llm_name} ({llm_reason})", err=True)
-    pipeline.llm_reason = llm_reason
-    return settings, pipeline
+    options = summarize_options or SummarizeOptions()
+    session = Session(_settings=settings, task=task, n_ctx=n_ctx, captions=captions, limit=limit,
+                      word_timestamps=word_timestamps, batched=not no_batch, cookies=cookies,
+                      cookies_from_browser=cookies_from_browser, rate_limit=rate_limit, retries=retries,
+                      length=options.length, instructions=options.instructions, summary_language=options.language)
+    if summarize_options is not None and app.verbose:
+        click.echo(f"ytlocal: summaries by {session.llm_name} ({session.llm_reason})", err=True)
+    return settings, session.pipeline
 
 
 @cli.command()

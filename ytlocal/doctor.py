@@ -161,18 +161,10 @@ def _llm_recommendation(store: ModelStore, in_use: str) -> Check:
 
 def _privacy(settings: Settings) -> Check:
     """The offline guarantees, checked where a check is possible (see SECURITY.md)."""
-    from .transcription import offline_environment
+    from .offline import SWITCHES, offline_model_load
 
-    saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY")}
-    try:
-        offline_environment()  # what every model load runs before importing the ML libraries
-        flags_ok = all(os.environ.get(k) == "1" for k in saved)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with offline_model_load():  # what every model load runs around importing the ML libraries
+        flags_ok = all(os.environ.get(key) == value for key, value in SWITCHES.items())
     mode = "on: network sources are refused" if settings.offline else "off: URLs are downloaded with yt-dlp"
     detail = (f"network only for downloads (yt-dlp) and `models pull`; models load with HF_HUB_OFFLINE=1; "
               f"no telemetry, update checks or remote catalog; offline mode {mode}")

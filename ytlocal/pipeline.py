@@ -75,6 +75,10 @@ class Pipeline:
             self._llm_model = self.store.resolve(self.llm_name, "llm")
         return self._llm_model
 
+    def close(self) -> None:
+        """Drop the loaded whisper model (it loads again when needed)."""
+        self._engine = None
+
     def engine(self) -> WhisperEngine:
         if self._engine is None:
             with self.timed("load whisper"):

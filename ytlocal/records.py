@@ -221,15 +221,16 @@ class Summary:
 
 @dataclass
 class Result:
-    """One source's way through ytlocal: its media, its transcript and, once summarized, its summary.
+    """One video's way through ytlocal: its media, its transcript and, once summarized, its summary.
 
-    ``source`` is what was asked for (a URL, a path); ``media`` is known once acquired (for a
-    transcript file, a Media that describes the file)."""
+    ``source`` is what was asked for (a URL, a path); ``media`` is known once acquired; a transcript
+    read from a file carries its own Media (see :attr:`about`). ``error`` is set when it failed."""
 
     source: str
     media: Media | None = None
     transcript: Transcript | None = None
     summary: Summary | None = None
+    error: Exception | None = None  # a YtlocalError when this source failed (then nothing else is set)
 
     @property
     def about(self) -> Media | None:

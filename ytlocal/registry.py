@@ -10,6 +10,7 @@ renamed into place, so an interrupted download never looks installed.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import os
 import re
 import shutil
@@ -46,6 +47,8 @@ GGUF_MAGIC = b"GGUF"
 WHISPER_FOLDER_FILES = ("model.bin", "config.json", "preprocessor_config.json", "tokenizer.json",
                         "vocabulary.txt", "vocabulary.json")
 WHISPER_REQUIRED_FILES = ("model.bin", "config.json")
+
+log = logging.getLogger(__name__)
 
 
 
@@ -445,8 +448,10 @@ class ModelStore:
                 report.checks.append(FileCheck(file_name, "size", str(record["size"]), str(stat_key[0])))
                 continue
             if not full and verified.get(file_name) == stat_key:
+                log.debug("%s/%s: size, mtime and inode as at the last full hash; hash skipped", name, file_name)
                 report.checks.append(FileCheck(file_name, "ok"))
                 continue
+            log.debug("%s/%s: hashing (%s)", name, file_name, "asked for" if full else "changed since the last hash")
             found = sha256_file(path, lambda done, total, f=file_name: progress(f"verify {f}", done, total))
             if found != record["sha256"]:
                 report.checks.append(FileCheck(file_name, "hash", record["sha256"], found))

@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .offline import offline_model_load
 from .progress import Progress, no_progress
 from .errors import TranscriptionError
 from .registry import ResolvedModel
 from .store import atomic_write_json, read_json, sha256_file
 from .transcript import Segment, Transcript, Word, parse_cues
+
+log = logging.getLogger(__name__)
 
 TRANSCRIBE_VERSION = 1  # bump when a change alters the output for the same inputs (invalidates caches)
 MAX_SEGMENT_SECONDS = 12.0
@@ -53,14 +57,6 @@ class TranscribeOptions:
         return {**asdict(self), "version": TRANSCRIBE_VERSION}
 
 
-def offline_environment() -> None:
-    """Hugging Face libraries must never reach for the network when ytlocal loads a model."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
-
-
 def pick_device(device: str) -> tuple[str, str]:
     """(device, compute type): CUDA with float16 when CTranslate2 sees a GPU, else CPU with int8."""
     import ctranslate2
@@ -82,16 +78,17 @@ class WhisperEngine:
     """A loaded faster-whisper model. Load once, transcribe many files (loading takes seconds)."""
 
     def __init__(self, model: ResolvedModel, device: str = "auto", threads: int = 0):
-        offline_environment()
-        from faster_whisper import BatchedInferencePipeline, WhisperModel
-
         self.model = model
         self.device, self.compute_type = pick_device(device)
-        try:
-            self.whisper = WhisperModel(str(model.path), device=self.device, compute_type=self.compute_type,
-                                        cpu_threads=threads, local_files_only=True)
-        except Exception as error:  # CTranslate2 raises RuntimeError/ValueError for bad model folders
-            raise TranscriptionError(f"cannot load whisper model {model.name} from {model.path}: {error}") from error
+        with offline_model_load():
+            from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+            try:
+                self.whisper = WhisperModel(str(model.path), device=self.device, compute_type=self.compute_type,
+                                            cpu_threads=threads, local_files_only=True)
+            except Exception as error:  # CTranslate2 raises RuntimeError/ValueError for bad model folders
+                raise TranscriptionError(f"cannot load whisper model {model.name} from {model.path}: {error}") from error
+        log.debug("whisper %s loaded on %s (%s, %d threads)", model.name, self.device, self.compute_type, threads)
         self.batched = BatchedInferencePipeline(self.whisper)
 
     @property
@@ -248,13 +245,17 @@ def transcribe_media(media, model: ResolvedModel, get_engine: Callable[[], Whisp
                                          options.language or media.language)
         if not transcript.is_empty:
             transcript.media = media
+            log.debug("transcript of %s: the creator's %s captions, no speech recognition", media.title,
+                      media.captions_kind)
             return transcript
+        log.debug("captions of %s are empty: transcribing the audio instead", media.title)
     _device, compute_type = pick_device(device)
     audio_sha = media.audio_sha256 or sha256_file(media.audio_path)  # media cached before the field existed
     cache = TranscriptCache(cache_dir)
     key = cache.key(audio_sha, f"{model.sha256}:{compute_type}", options)
     transcript = cache.load(key)
     if transcript is None:
+        log.debug("transcript of %s: not cached (%s), transcribing", media.title, key[:12])
         transcript = get_engine().transcribe(media.audio_path, options, media.duration,
                                              lambda _stage, done, total: progress(f"transcribe {media.title}", done, total))
         transcript.options["audio_sha256"] = audio_sha

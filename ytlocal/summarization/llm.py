@@ -11,15 +11,18 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, SummaryError
+from ..offline import offline_model_load
 from ..registry import ResolvedModel
 from ..store import atomic_write_json, read_json
 
+log = logging.getLogger(__name__)
 DEFAULT_N_CTX = 2048
 TEMPLATE_MARGIN_TOKENS = 24  # chat-template tags around each message (measured: SmolLM2 ChatML adds ~5 per message)
 _LOADED: dict[tuple, "LlamaBackend"] = {}
@@ -67,9 +70,12 @@ class LlamaBackend:
     """One loaded GGUF model. Use :func:`load_backend` to share it across the whole process."""
 
     def __init__(self, model: ResolvedModel, n_ctx: int | None = None, threads: int = 0):
-        import os
+        with offline_model_load():
+            self._load(model, n_ctx, threads)
+        log.debug("llm %s loaded: n_ctx %d (trained %d), %s threads", model.name, self.n_ctx, self.n_ctx_train,
+                  threads or "default")
 
-        os.environ["HF_HUB_OFFLINE"] = "1"
+    def _load(self, model: ResolvedModel, n_ctx: int | None, threads: int) -> None:
         import llama_cpp
 
         self.model = model
@@ -186,6 +192,7 @@ class LlmSession:
         key = CallCache.key(self.backend.model.sha256, messages, max_tokens, sampling, self.backend.n_ctx, self.version)
         generation = self.cache.get(key)
         if generation is None:
+            log.debug("llm call %s: not cached, generating", key[:12])
             generation = self.backend.chat(messages, max_tokens, sampling, stop)
             self.cache.put(key, generation)
         self.stats.add(generation)

@@ -23,6 +23,7 @@ code gives a more abstractive summary with a stronger model, never an unchecked 
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -48,6 +49,7 @@ from .sentences import Sentence, transcript_sentences
 from .summary import LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
 from .text import content_words, is_looping, ngrams, split_sentences, words
 
+log = logging.getLogger(__name__)
 REPEAT_NGRAM = 8
 COPY_NGRAM = 6  # a TL;DR sentence sharing a run this long with a statement is a copy, not a summary
 STRONGER = SamplingOptions(repeat_penalty=1.3, frequency_penalty=0.6, presence_penalty=0.4)
@@ -159,6 +161,7 @@ class Summarizer:
         self.counts["rewrite_checked"] += 1
         if not check.ok:
             self.counts[f"rewrite_rejected: {check.reason.split(':')[0]}"] += 1
+            log.debug("rewrite refused (%s): %r -> %r", check.reason, sentence.text, answer)
             return fallback
         if _same_words(answer, sentence.text):
             return fallback
@@ -175,6 +178,8 @@ class Summarizer:
             if problem is None and answer.lower() not in taken:
                 return answer, "llm"
             self.counts[f"heading_rejected: {problem or 'used already'}"] += 1
+            log.debug("model heading refused (%s): %r; key phrase %r instead", problem or "used already", answer,
+                      keyphrase)
         if keyphrase:
             return keyphrase, "keyphrase"
         return "", "keyphrase"
