@@ -167,3 +167,10 @@ def test_six_hour_transcript_is_summarized_whole_in_bounded_memory(test_models_s
     assert max(p.start for p in summary.points) > 5 * 3600
     print(f"summarizer data peak: {peak / 1e6:.1f} MB")
     assert peak < 150 * 1024 * 1024, f"summarizer data peaked at {peak / 1e6:.0f} MB"
+
+
+def test_listing_options_come_from_the_same_place(tmp_path):
+    options = AcquireOptions(cache_dir=tmp_path, cookies="cookies.txt", retries=5)
+    listing = _ydl_options(options, listing=True)
+    assert listing["cookiefile"] == "cookies.txt" and listing["retries"] == 5 and listing["skip_download"]
+    assert "postprocessors" not in listing and "format" not in listing

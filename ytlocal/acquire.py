@@ -13,25 +13,26 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
 from .progress import Progress, no_progress
 from .errors import SkippedSource, SourceError
+from .inputs import (  # noqa: F401  (expand_sources and is_url are part of acquire's interface)
+    MEDIA_EXTENSIONS,
+    Failure,
+    SourceItem,
+    expand_sources,
+    is_url,
+    looks_like_source_list,
+)
 from .records import Chapter, Media
 from .store import atomic_write_json, read_json, sha256_file
 
 log = logging.getLogger(__name__)
-MEDIA_EXTENSIONS = frozenset(
-    ".mp3 .m4a .aac .wav .flac .ogg .oga .opus .webm .mp4 .mkv .mov .avi .wma .mka .m4v .3gp .amr "
-    ".aiff .aif .mpga .mpeg .ts".split()
-)
 ZERO_PREFIX_BYTES = 1024 * 1024
-SOURCE_LIST_EXTENSIONS = frozenset({".txt", ".list", ".urls"})
 CAPTION_MODES = ("never", "prefer", "auto")
-_URL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _TRANSIENT = re.compile(
     r"timed? ?out|connection (?:refused|reset|aborted)|temporary failure|network is unreachable|"
@@ -58,103 +59,6 @@ class AcquireOptions:
     captions: str = "never"
     language: str | None = None
     since: str | None = None  # YYYYMMDD: skip videos uploaded before this day
-
-
-@dataclass
-class SourceItem:
-    """One thing to acquire: a URL (maybe a playlist) or a local media file."""
-
-    kind: str  # "url" or "file"
-    value: str
-    origin: str  # what the user typed, for messages
-
-
-@dataclass
-class Failure:
-    """A source that could not be acquired; the batch goes on without it."""
-
-    source: str
-    error: SourceError
-
-
-# ---------------------------------------------------------------------------- expanding input
-
-
-def is_url(text: str) -> bool:
-    return bool(_URL_PATTERN.match(text.strip()))
-
-
-def _check_url(text: str) -> str:
-    url = text.strip()
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme.lower() in ("http", "https") and not parsed.hostname:
-        raise SourceError(f"malformed URL {url!r}: it has no host")
-    if any(ch.isspace() for ch in url):
-        raise SourceError(f"malformed URL {url!r}: it contains spaces")
-    return url
-
-
-def _read_source_list(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SourceError(f"{path} is not a UTF-8 text file of sources") from None
-    lines = []
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip() if not is_url(raw.strip()) else raw.strip()
-        if line:
-            lines.append(line)
-    return lines
-
-
-def _looks_like_source_list(path: Path) -> bool:
-    if path.suffix.lower() not in SOURCE_LIST_EXTENSIONS:
-        return False
-    try:
-        lines = _read_source_list(path)
-    except SourceError:
-        return False
-    base = path.parent
-    return bool(lines) and all(is_url(line) or (base / line).expanduser().exists() or Path(line).expanduser().exists()
-                               for line in lines)
-
-
-def expand_sources(sources: Iterable[str], stdin: TextIO | None = None) -> list[SourceItem | Failure]:
-    """Expand folders, lists and ``-`` into single items, in order. Problems become :class:`Failure`s."""
-    result: list[SourceItem | Failure] = []
-    for source in sources:
-        try:
-            if source == "-":
-                if stdin is None:
-                    raise SourceError("'-' reads sources from standard input, but there is none")
-                lines = [line.split("#", 1)[0].strip() if not is_url(line.strip()) else line.strip()
-                         for line in stdin.read().splitlines()]
-                result.extend(expand_sources([line for line in lines if line], None))
-                continue
-            if is_url(source):
-                result.append(SourceItem("url", _check_url(source), source))
-                continue
-            path = Path(source).expanduser()
-            if not path.exists():
-                raise SourceError(f"no such file, folder or URL: {source}")
-            if path.is_dir():
-                media = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS)
-                if not media:
-                    raise SourceError(f"the folder {path} holds no media files "
-                                      f"({', '.join(sorted(MEDIA_EXTENSIONS)[:6])}, ...)")
-                result.extend(SourceItem("file", str(p.resolve()), str(p)) for p in media)
-                continue
-            if _looks_like_source_list(path):
-                entries = []
-                for line in _read_source_list(path):
-                    relative = path.parent / line
-                    entries.append(line if is_url(line) or not relative.exists() else str(relative))
-                result.extend(expand_sources(entries, None))
-                continue
-            result.append(SourceItem("file", str(path.resolve()), source))
-        except SourceError as error:
-            result.append(Failure(source, error))
-    return result
 
 
 # ------------------------------------------------------------------------------- local media
@@ -246,9 +150,24 @@ class _QuietLogger:
         pass
 
 
-def _ydl_options(options: AcquireOptions, target_dir: Path, progress: Progress, title: str,
-                 logger: _QuietLogger) -> dict[str, Any]:
-    """The one place yt-dlp options are built. No postprocessors, no --exec: nothing runs commands."""
+def _ydl_options(options: AcquireOptions, target_dir: Path | None = None, progress: Progress = no_progress,
+                 title: str = "", logger: _QuietLogger | None = None, *, listing: bool = False) -> dict[str, Any]:
+    """The one place yt-dlp options are built, for a download into ``target_dir`` or, with
+    ``listing``, for reading what a URL holds (a playlist's entries, a video's info) without
+    downloading. No postprocessors, no --exec: nothing runs commands."""
+    opts: dict[str, Any] = {
+        "quiet": True,
+        "logger": logger or _QuietLogger(),
+        "retries": options.retries,
+        "socket_timeout": 30,
+    }
+    if options.cookies:
+        opts["cookiefile"] = options.cookies
+    if options.cookies_from_browser:
+        opts["cookiesfrombrowser"] = (options.cookies_from_browser,)
+    if listing:
+        opts.update({"no_warnings": True, "extract_flat": "in_playlist", "skip_download": True})
+        return opts
 
     def hook(status: dict[str, Any]) -> None:
         if status.get("status") == "downloading":
@@ -258,22 +177,19 @@ def _ydl_options(options: AcquireOptions, target_dir: Path, progress: Progress, 
             done = int(status.get("downloaded_bytes") or status.get("total_bytes") or 0)
             progress(f"download {title}", done, done or None)
 
-    opts: dict[str, Any] = {
+    assert target_dir is not None, "a download needs a folder"
+    opts.update({
         "format": "bestaudio/best",
         "outtmpl": {"default": str(target_dir / "audio.%(ext)s")},
         "noplaylist": True,
-        "quiet": True,
         "no_warnings": False,
         "noprogress": True,
-        "logger": logger,
         "progress_hooks": [hook],
-        "retries": options.retries,
         "fragment_retries": options.retries,
-        "socket_timeout": 30,
         "overwrites": True,
         "continuedl": True,
         "postprocessors": [],
-    }
+    })
     if options.rate_limit:
         from yt_dlp.utils import parse_bytes
 
@@ -281,10 +197,6 @@ def _ydl_options(options: AcquireOptions, target_dir: Path, progress: Progress, 
         if limit is None:
             raise SourceError(f"--rate-limit {options.rate_limit!r} is not a rate like 500K or 2M")
         opts["ratelimit"] = limit
-    if options.cookies:
-        opts["cookiefile"] = options.cookies
-    if options.cookies_from_browser:
-        opts["cookiesfrombrowser"] = (options.cookies_from_browser,)
     if options.since:
         from yt_dlp.utils import DateRange
 
@@ -457,14 +369,8 @@ def _expand_url(url: str, options: AcquireOptions) -> list[tuple[str, str | dict
     import yt_dlp
     from yt_dlp.utils import DownloadError
 
-    opts = {"quiet": True, "no_warnings": True, "logger": _QuietLogger(), "extract_flat": "in_playlist",
-            "skip_download": True, "retries": options.retries, "socket_timeout": 30}
-    if options.cookies:
-        opts["cookiefile"] = options.cookies
-    if options.cookies_from_browser:
-        opts["cookiesfrombrowser"] = (options.cookies_from_browser,)
     try:
-        with yt_dlp.YoutubeDL(opts) as ydl:
+        with yt_dlp.YoutubeDL(_ydl_options(options, listing=True)) as ydl:
             info = ydl.extract_info(url, download=False, process=False)
             if info is None:
                 raise SourceError(f"{url}: yt-dlp found nothing there")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from .progress import Progress, no_progress
-from .acquire import AcquireOptions, Failure, _looks_like_source_list, acquire, is_url
+from .acquire import AcquireOptions, Failure, acquire
+from .inputs import is_url, looks_like_source_list
 from .errors import SourceError
 from .records import Result, Summary, Transcript
 from .registry import ModelStore, ResolvedModel
@@ -33,7 +34,7 @@ def is_transcript_file(source: str) -> bool:
     path = Path(source).expanduser()
     if not path.is_file() or path.suffix.lower() not in TRANSCRIPT_SUFFIXES:
         return False
-    return path.suffix.lower() != ".txt" or not _looks_like_source_list(path)
+    return path.suffix.lower() != ".txt" or not looks_like_source_list(path)
 
 
 @dataclass
