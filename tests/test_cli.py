@@ -63,8 +63,26 @@ def test_verbose_flag_shows_the_traceback():
     assert "Traceback" in result.stderr
 
 
+def test_unexpected_error_is_one_line():
+    code = ("import sys, ytlocal.doctor\n"
+            "def broken(settings):\n    raise ZeroDivisionError('boom\\nsecond line')\n"
+            "ytlocal.doctor.run_checks = broken\n"
+            "from ytlocal.cli import cli\n"
+            "cli(['doctor'], prog_name='ytlocal')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == ("ytlocal: error: unexpected ZeroDivisionError: boom (run again with -v for the "
+                                     "traceback, and please report it)")
+
+
 def test_every_error_class_has_a_distinct_documented_exit_code():
-    codes = [ConfigError.exit_code, ModelError.exit_code]
+    from ytlocal.errors import (BatchIncomplete, BatchLocked, DoctorError, OutputError, SourceError, SummaryError,
+                                TranscriptionError)
+    from ytlocal.store import DiskFullError
+
+    codes = [ConfigError.exit_code, ModelError.exit_code, SourceError.exit_code, TranscriptionError.exit_code,
+             SummaryError.exit_code, DoctorError.exit_code, BatchIncomplete.exit_code, BatchLocked.exit_code,
+             DiskFullError.exit_code, OutputError.exit_code]
     assert len(set(codes)) == len(codes)
     for code in codes:
         assert code in EXIT_CODES

@@ -93,7 +93,7 @@ def test_silent_file_gives_an_empty_transcript_and_a_message(run_cli, tmp_path):
     (lambda tmp, url: "https://", "malformed URL"),
     (lambda tmp, url: f"{url}/missing.html", "HTTP Error 404"),
     (lambda tmp, url: f"{url}/nothing.html", "Unsupported URL"),
-    (lambda tmp, url: f"http://127.0.0.1:{closed_loopback_port()}/v.html", "onnection refused"),
+    (lambda tmp, url: f"http://127.0.0.1:{closed_loopback_port()}/v.html", "cannot reach 127.0.0.1"),
     (lambda tmp, url: str(video_without_audio(tmp / "film.mp4")), "has no audio stream"),
     (lambda tmp, url: (tmp / "zero.mp3").write_bytes(b"") or str(tmp / "zero.mp3"), "empty file"),
     (lambda tmp, url: (tmp / "notes.mp3").write_text("hello " * 100) and str(tmp / "notes.mp3"), "not a media file"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
@@ -26,6 +27,7 @@ from .inputs import (  # noqa: F401  (expand_sources and is_url are part of acqu
     expand_sources,
     is_url,
     looks_like_source_list,
+    user_path,
 )
 from .records import Chapter, Media
 from .store import atomic_write_json, read_json, sha256_file
@@ -123,6 +125,23 @@ def local_media(path: Path) -> Media:
 
 
 # ----------------------------------------------------------------------------------- yt-dlp
+
+
+_NO_NETWORK = re.compile(
+    r"name or service not known|temporary failure in name resolution|nodename nor servname|getaddrinfo failed|"
+    r"no address associated|network is unreachable|no route to host|connection refused|"
+    r"failed to establish a new connection|unable to download api page", re.I)
+
+
+def describe_download_error(url: str, message: str) -> str:
+    """yt-dlp's error, said so that a user knows what it means and what to do. A missing connection
+    ("[Errno -2] Name or service not known (caused by TransportError(...))") becomes a sentence."""
+    if _NO_NETWORK.search(message):
+        host = urllib.parse.urlsplit(url).hostname or url
+        return (f"{url}: cannot reach {host} (no network connection, or the site is down). Videos "
+                f"downloaded before still work with --offline; on a connected machine `ytlocal fetch` "
+                f"saves videos to carry over")
+    return f"{url}: {message}"
 
 
 def _first_line(error: BaseException) -> str:
@@ -337,9 +356,10 @@ def _download(source: str | dict[str, Any], options: AcquireOptions, cache: Medi
             info = ydl.sanitize_info(info)
     except DownloadError as error:
         message = _first_line(error)
-        raise SourceError(f"{source_label}: {message}", transient=is_transient(message)) from error
+        raise SourceError(describe_download_error(source_label, message), transient=is_transient(message)) from error
     except OSError as error:
-        raise SourceError(f"{source_label}: {error}", transient=is_transient(str(error))) from error
+        raise SourceError(describe_download_error(source_label, str(error)),
+                          transient=is_transient(str(error))) from error
     if options.since and str(info.get("upload_date") or "99999999") < options.since:
         raise SkippedSource(f"{source_label}: uploaded {info.get('upload_date')}, before --since {options.since}")
     if info.get("_type") in ("playlist", "multi_video"):
@@ -390,7 +410,7 @@ def _expand_url(url: str, options: AcquireOptions) -> list[tuple[str, str | dict
             return entries
     except DownloadError as error:
         message = _first_line(error)
-        raise SourceError(f"{url}: {message}", transient=is_transient(message)) from error
+        raise SourceError(describe_download_error(url, message), transient=is_transient(message)) from error
 
 
 def acquire_url(url: str, options: AcquireOptions, progress: Progress = no_progress,
@@ -453,7 +473,7 @@ def plan(sources: Iterable[str], options: AcquireOptions, stdin: TextIO | None =
     cache = MediaCache(options.cache_dir)
     expanded: list[SourceItem | Failure] = []
     for source in sources:
-        path = Path(source).expanduser() if not is_url(source) and source != "-" else None
+        path = user_path(source) if not is_url(source) and source != "-" else None
         if path is not None and path.is_dir() and (path / FETCH_MANIFEST).is_file():
             try:
                 result.extend(_fetched_folder(path))

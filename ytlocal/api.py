@@ -48,7 +48,8 @@ class Session:
         spoken_language: Language spoken in the media, e.g. ``"en"`` (default: detected).
         task: ``transcribe``, or ``translate`` for English text from any spoken language.
         device: ``auto``, ``cpu`` or ``cuda``, where whisper runs.
-        threads: CPU threads (0: physical cores).
+        threads: CPU threads (0: the physical cores; the LLM then uses fewer while other processes
+            keep cores busy, see :class:`ytlocal.summarization.llm.LoadAwareThreads`).
         n_ctx: LLM context size in tokens (default: 2048).
         offline: Never touch the network: local files and already downloaded videos only.
         captions: ``never``, ``prefer`` (the creator's subtitles instead of speech recognition) or ``auto``.
@@ -90,7 +91,8 @@ class Session:
             transcribe_options=TranscribeOptions(language=settings.language, task=task,
                                                  word_timestamps=word_timestamps, batched=batched),
             summarize_options=SummarizeOptions(length=length, instructions=instructions, language=summary_language),
-            captions=captions, device=settings.device, threads=effective_threads(settings), n_ctx=n_ctx,
+            captions=captions, device=settings.device, threads=effective_threads(settings),
+            llm_threads=settings.threads, n_ctx=n_ctx,
             llm_reason=llm_reason,
         )
         log.debug("session: whisper %s, llm %s (%s), cache %s", settings.whisper_model, llm_name, llm_reason, cache)

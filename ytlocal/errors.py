@@ -73,6 +73,13 @@ class BatchLocked(YtlocalError):
     exit_code = 10
 
 
+class OutputError(YtlocalError):
+    """An output cannot be written where it was asked for (a file where a folder should be, no
+    permission); nothing was overwritten."""
+
+    exit_code = 12
+
+
 EXIT_CODES = {
     0: "success",
     1: "unexpected error (run again with -v for the traceback)",
@@ -86,4 +93,5 @@ EXIT_CODES = {
     BatchIncomplete.exit_code: "batch finished, some videos failed (the report lists them)",
     BatchLocked.exit_code: "another ytlocal process is working on the same output folder",
     11: "disk full (the message names the path; finished work is kept)",
+    OutputError.exit_code: "output cannot be written there (a file in the way, no permission; the path is named)",
 }

@@ -65,27 +65,43 @@ def read_source_list(path: Path) -> list[str]:
 
 
 def looks_like_source_list(path: Path) -> bool:
+    """A ``.txt``/``.list``/``.urls`` file of sources rather than a transcript: at least half of its
+    lines (comments aside) are URLs or existing paths; the others then fail one by one."""
     if path.suffix.lower() not in SOURCE_LIST_EXTENSIONS:
         return False
     try:
         lines = read_source_list(path)
-    except SourceError:
+    except (SourceError, OSError):
+        return False
+    if not lines or any(len(line) > 4096 for line in lines):
         return False
     base = path.parent
-    return bool(lines) and all(is_url(line) or _exists(base / line) or _exists(Path(line)) for line in lines)
+    found = sum(1 for line in lines if is_url(line) or _exists(base / line) or _exists(Path(line)))
+    return found >= max(1, len(lines) / 2)
+
+
+def user_path(text: str | Path) -> Path:
+    """A path as typed, with ``~`` expanded where it can be (``~nosuchuser/x`` stays as it is)."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:  # no such user, or no home directory
+        return path
 
 
 def _exists(path: Path) -> bool:
     """Whether a path exists; a line that cannot be a path at all (longer than the file-name limit, a
     NUL byte: a transcript pasted as one paragraph) is simply not one."""
     try:
-        return path.expanduser().exists()
+        return user_path(path).exists()
     except (OSError, ValueError):
         return False
 
 
-def expand_sources(sources: Iterable[str], stdin: TextIO | None = None) -> list[SourceItem | Failure]:
-    """Expand folders, lists and ``-`` into single items, in order. Problems become :class:`Failure`s."""
+def expand_sources(sources: Iterable[str], stdin: TextIO | None = None,
+                   _open_lists: frozenset[Path] = frozenset()) -> list[SourceItem | Failure]:
+    """Expand folders, lists and ``-`` into single items, in order. Problems become :class:`Failure`s
+    (a list that names itself, directly or through another list, is one of them)."""
     result: list[SourceItem | Failure] = []
     for source in sources:
         try:
@@ -94,12 +110,12 @@ def expand_sources(sources: Iterable[str], stdin: TextIO | None = None) -> list[
                     raise SourceError("'-' reads sources from standard input, but there is none")
                 lines = [line.split("#", 1)[0].strip() if not is_url(line.strip()) else line.strip()
                          for line in stdin.read().splitlines()]
-                result.extend(expand_sources([line for line in lines if line], None))
+                result.extend(expand_sources([line for line in lines if line], None, _open_lists))
                 continue
             if is_url(source):
                 result.append(SourceItem("url", _check_url(source), source))
                 continue
-            path = Path(source).expanduser()
+            path = user_path(source)
             if not _exists(path):
                 raise SourceError(f"no such file, folder or URL: {source[:200]}")
             if path.is_dir():
@@ -110,11 +126,14 @@ def expand_sources(sources: Iterable[str], stdin: TextIO | None = None) -> list[
                 result.extend(SourceItem("file", str(p.resolve()), str(p)) for p in media)
                 continue
             if looks_like_source_list(path):
+                resolved = path.resolve()
+                if resolved in _open_lists:
+                    raise SourceError(f"the source list {source} names itself (directly or through another list)")
                 entries = []
                 for line in read_source_list(path):
                     relative = path.parent / line
                     entries.append(line if is_url(line) or not _exists(relative) else str(relative))
-                result.extend(expand_sources(entries, None))
+                result.extend(expand_sources(entries, None, _open_lists | {resolved}))
                 continue
             result.append(SourceItem("file", str(path.resolve()), source))
         except SourceError as error:

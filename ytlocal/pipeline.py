@@ -15,7 +15,7 @@ from typing import Iterator, TextIO
 
 from .progress import Progress, no_progress
 from .acquire import AcquireOptions, Failure, acquire
-from .inputs import is_url, looks_like_source_list
+from .inputs import is_url, looks_like_source_list, user_path
 from .errors import SourceError
 from .records import Result, Summary, Transcript
 from .registry import ModelStore, ResolvedModel
@@ -31,7 +31,7 @@ def is_transcript_file(source: str) -> bool:
     """A transcript given as input (ASR is skipped): .json/.srt/.vtt, or a .txt that is not a source list."""
     if source == "-" or is_url(source):
         return False
-    path = Path(source).expanduser()
+    path = user_path(source)
     if not path.is_file() or path.suffix.lower() not in TRANSCRIPT_SUFFIXES:
         return False
     return path.suffix.lower() != ".txt" or not looks_like_source_list(path)
@@ -48,7 +48,8 @@ class Pipeline:
     summarize_options: SummarizeOptions = field(default_factory=SummarizeOptions)
     captions: str = "never"
     device: str = "auto"
-    threads: int = 0
+    threads: int = 0  # whisper's CPU threads
+    llm_threads: int = 0  # 0: all physical cores while they are free, fewer while other processes use them
     n_ctx: int | None = None
     llm_reason: str = "chosen"  # why llm_name (see ModelStore.choose_llm)
     timings: dict[str, float] = field(default_factory=dict)
@@ -93,7 +94,7 @@ class Pipeline:
         for source in sources:
             if is_transcript_file(source):
                 try:
-                    transcript = read_transcript(Path(source).expanduser())
+                    transcript = read_transcript(user_path(source))
                 except SourceError as error:
                     yield Failure(source, error)
                     continue
@@ -120,7 +121,7 @@ class Pipeline:
         with self.timed("summarize"):
             item.summary = summarize_transcript(
                 transcript, self.llm_model, self.summarize_options, cache_dir=self.cache_dir, n_ctx=self.n_ctx,
-                threads=self.threads, model_languages=languages, progress=progress)
+                threads=self.llm_threads, model_languages=languages, progress=progress)
         return item.summary
 
 

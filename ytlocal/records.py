@@ -159,6 +159,8 @@ class Transcript:
                 words=[Word(**word) for word in words] if words is not None else None,
             ))
         media = data.get("media")
+        if media is not None and not isinstance(media, dict):
+            raise TypeError(f"media is a {type(media).__name__}, not an object")
         return cls(
             segments=segments,
             language=data.get("language"),

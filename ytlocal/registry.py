@@ -19,6 +19,7 @@ from typing import Any
 from .catalog import MODEL_KINDS, Catalog, ModelSource, ModelSpec, load_catalog, parse_catalog
 from .progress import Progress, no_progress
 from .errors import ModelError
+from .inputs import user_path
 from .sources import FETCHERS
 from .store import (
     DiskFullError,
@@ -261,7 +262,7 @@ class ModelStore:
         """
         spec = self.catalog.find(name_or_path)
         if spec is None:
-            candidate = Path(name_or_path).expanduser()
+            candidate = user_path(name_or_path)
             looks_like_path = os.sep in name_or_path or candidate.suffix.lower() == ".gguf" or candidate.exists()
             if looks_like_path:
                 return _resolve_path(candidate, kind)
@@ -331,7 +332,7 @@ class ModelStore:
                      progress: Progress = no_progress) -> InstalledModel:
         """Install ``name`` from a file or folder the user carried in, verifying what the catalog knows."""
         spec = self.catalog.get(name)
-        path = Path(path).expanduser()
+        path = user_path(path)
         if not path.exists():
             raise ModelError(f"cannot import {spec.name}: no such file or folder {path}")
         picked, source = _pick_import_files(spec, path)

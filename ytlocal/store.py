@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import YtlocalError
+from .errors import OutputError, YtlocalError
 
 HASH_CHUNK_BYTES = 4 * 1024 * 1024
 
@@ -48,13 +48,32 @@ def _free_bytes(path: Path) -> int | None:
 
 @contextlib.contextmanager
 def disk_full_as_error(path: Path | str) -> Iterator[None]:
-    """Turn ENOSPC/EDQUOT raised inside the block into a :class:`DiskFullError` naming ``path``."""
+    """Turn ENOSPC/EDQUOT raised inside the block into a :class:`DiskFullError` naming ``path``, and a
+    path that cannot hold a file (a file where a folder should be, no permission, a name too long)
+    into an :class:`OutputError` that says which."""
     try:
         yield
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFullError(path) from error
+        reasons = {errno.EEXIST: "a file is in the way of a folder", errno.ENOTDIR: "a file is in the way of a folder",
+                   errno.EISDIR: "a folder is in the way of the file", errno.EACCES: "no permission",
+                   errno.EPERM: "no permission", errno.EROFS: "read-only file system",
+                   errno.ENAMETOOLONG: "the name is too long"}
+        if error.errno in reasons:
+            blocking = first_blocking_file(Path(path))
+            where = f" ({blocking} is a file)" if blocking and error.errno in (errno.EEXIST, errno.ENOTDIR) else ""
+            raise OutputError(f"cannot write {path}: {reasons[error.errno]}{where}; choose another output "
+                              f"folder with -o") from error
         raise
+
+
+def first_blocking_file(path: Path) -> Path | None:
+    """The first parent of ``path`` that exists as a plain file (where a folder is needed)."""
+    for parent in reversed(path.parents):
+        if parent.is_file():
+            return parent
+    return None
 
 
 def sha256_file(path: Path, progress: ProgressCallback | None = None) -> str:
@@ -116,8 +135,8 @@ def _fsync_dir(directory: Path) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     with disk_full_as_error(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             os.fchmod(fd, default_mode())

@@ -102,9 +102,11 @@ def parse_cues(text: str) -> list[Segment]:
         cue_lines = [line for line in cue_lines if line]
         if segments and cue_lines:
             previous_lines = segments[-1].text.split("\n")
-            # Drop lines that repeat the end of the previous cue (YouTube's rolling captions).
-            while cue_lines and cue_lines[0] in previous_lines:
-                cue_lines.pop(0)
+            # Drop lines that repeat the end of the previous cue (YouTube's rolling captions, whose
+            # cues hold two lines). Two one-line cues saying the same thing were both said: keep them.
+            if len(cue_lines) > 1 or len(previous_lines) > 1:
+                while cue_lines and cue_lines[0] in previous_lines:
+                    cue_lines.pop(0)
         if not cue_lines:
             continue
         segments.append(Segment(_seconds(match.group("start")), _seconds(match.group("end")), "\n".join(cue_lines)))
@@ -113,15 +115,23 @@ def parse_cues(text: str) -> list[Segment]:
     return segments
 
 
+def decode_text(data: bytes) -> str:
+    """Text files as editors save them: UTF-8 (with or without a byte-order mark) or UTF-16 with one."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
 def read_transcript(path: Path) -> Transcript:
     """Read a transcript file: ytlocal ``.json``, ``.srt``, ``.vtt`` or plain ``.txt``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = decode_text(path.read_bytes())
     except UnicodeDecodeError:
-        raise SourceError(f"{path} is not UTF-8 text") from None
+        raise SourceError(f"{path} is not text in UTF-8 or UTF-16 (with a byte-order mark)") from None
     except OSError as error:
         raise SourceError(f"cannot read {path}: {error.strerror}") from error
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:
@@ -132,8 +142,8 @@ def read_transcript(path: Path) -> Transcript:
             raise SourceError(f"{path} is not a ytlocal transcript (.json written by `ytlocal transcribe`)")
         try:
             return Transcript.from_dict(data)
-        except (KeyError, TypeError, ValueError) as error:
-            raise SourceError(f"{path} is a damaged ytlocal transcript ({error})") from error
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise SourceError(f"{path} is a damaged ytlocal transcript ({type(error).__name__}: {error})") from error
     if suffix in (".srt", ".vtt"):
         segments = parse_cues(text)
         if not segments and text.strip() and not any(_CUE_TIMING.match(line) for line in text.splitlines()):

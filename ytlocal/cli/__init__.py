@@ -32,6 +32,7 @@ def cli(ctx: click.Context, config: str | None, models_dir: str | None, verbose:
         handler.setFormatter(logging.Formatter("ytlocal: %(levelname)s %(name)s: %(message)s"))
         logging.getLogger("ytlocal").addHandler(handler)
         logging.getLogger("ytlocal").setLevel(logging.DEBUG)
+        logging.getLogger("ytlocal").propagate = False  # printed once, by the handler above
         logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING)
     else:
         # Libraries' retry chatter ("Retrying in 4s ...") is noise on a terminal; -v shows it.

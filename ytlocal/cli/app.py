@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
@@ -53,6 +54,16 @@ class YtlocalGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("ytlocal: interrupted; finished work is kept, run the same command to resume", err=True)
             ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as error:  # a bug or an unforeseen input: still one line, never a traceback
+            app = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            if app is not None and app.verbose:
+                traceback.print_exc()
+            first = (str(error).strip().splitlines() or [""])[0][:300]
+            click.echo(f"ytlocal: error: unexpected {type(error).__name__}: {first} (run again with -v for the "
+                       f"traceback, and please report it)", err=True)
+            ctx.exit(1)
 
 
 class StageBar:
@@ -145,6 +156,19 @@ def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language,
     if summarize_options is not None and app.verbose:
         click.echo(f"ytlocal: summaries by {session.llm_name} ({session.llm_reason})", err=True)
     return settings, session.pipeline
+
+
+def check_output_dir(folder: Path | str | None) -> None:
+    """Refuse, before any work, an output folder that is a file or lies under one."""
+    if folder is None or str(folder) == "-":
+        return
+    from ..errors import OutputError
+    from ..store import first_blocking_file
+
+    path = Path(folder).expanduser()
+    blocking = path if path.is_file() else first_blocking_file(path)
+    if blocking is not None:
+        raise OutputError(f"-o {folder}: {blocking} is a file, not a folder; give a folder for the outputs")
 
 
 def _formats(chosen: tuple[str, ...]) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import click
 
 from ..errors import YtlocalError
 from . import cli
-from .app import Outcome, StageBar, _acquired_items, _build_pipeline, _formats, _since
+from .app import Outcome, StageBar, _acquired_items, _build_pipeline, _formats, _since, check_output_dir
 from .options import source_options, summary_options, whisper_options
 
 
@@ -32,6 +32,7 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
     """
     from ..transcript import FORMATS, write_transcript
 
+    check_output_dir(output_dir)
     settings, pipeline = _build_pipeline(ctx.obj, output_dir=output_dir, **options)
     pipeline.whisper_model  # an unknown or missing model fails before any download
     chosen_formats = list(FORMATS) if "all" in formats else list(dict.fromkeys(formats))
@@ -79,6 +80,7 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
     from ..summarization import SummarizeOptions
 
     to_stdout = output_dir == "-"
+    check_output_dir(output_dir)
     formats = _formats(formats)
     if to_stdout and len(formats) > 1:
         raise click.UsageError("-o - writes one summary to stdout: give one -f format (or write files with -o DIR)")
@@ -159,6 +161,7 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
         raise click.UsageError("give SOURCES to process, or --status DIR")
     if output_dir is None:
         raise click.UsageError("batch needs -o/--output-dir (the job list lives there)")
+    check_output_dir(output_dir)
     settings, pipeline = _build_pipeline(
         ctx.obj, output_dir=output_dir, llm=llm, n_ctx=n_ctx,
         summarize_options=SummarizeOptions(length=length, instructions=instructions, language=summary_language),
@@ -207,6 +210,7 @@ def fetch_command(ctx: click.Context, sources, output_dir, since, offline, limit
 
     Example: ytlocal fetch "https://www.youtube.com/playlist?list=ID" -o /media/usb/talks
     """
+    check_output_dir(output_dir)
     from ..acquire import AcquireOptions
     from ..batch import fetch_to_folder
     from ..config import resolve_cache_dir

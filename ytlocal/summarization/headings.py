@@ -195,7 +195,11 @@ def _related(left: Sequence[str], right: Sequence[str]) -> bool:
 
 
 def capitalize(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
+    """The first letter in upper case, where it has one letter as upper case ("ß" stays)."""
+    if not text:
+        return text
+    upper = text[0].upper()
+    return (upper if len(upper) == 1 else text[0]) + text[1:]
 
 
 def heading_problem(heading: str, source_words: set[str], topic_words: set[str] = frozenset(),

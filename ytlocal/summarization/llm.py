@@ -12,11 +12,13 @@ import atexit
 import hashlib
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import physical_cores
 from ..errors import ModelError, SummaryError
 from ..offline import offline_model_load
 from ..registry import ResolvedModel
@@ -66,6 +68,78 @@ class SamplingOptions:
     seed: int = 0
 
 
+def _own_running_threads() -> int:
+    """Threads of this process that are running or runnable right now (Linux /proc)."""
+    running = 0
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/stat", encoding="ascii", errors="replace") as handle:
+                data = handle.read()
+        except OSError:  # the thread ended meanwhile
+            continue
+        if data[data.rindex(")") + 2: data.rindex(")") + 3] == "R":
+            running += 1
+    return running
+
+
+def _runnable_elsewhere() -> float | None:
+    """How many threads of other processes want a CPU now (None where the system cannot say).
+
+    /proc/loadavg's fourth field counts the runnable threads of the whole machine at this instant;
+    this process's own (its OpenMP threads may still spin after a call) are subtracted. It is
+    sampled three times a few milliseconds apart and the smallest count wins: a busy process is
+    runnable at every instant, a system daemon waking up for a moment is not."""
+    try:
+        counts = []
+        for attempt in range(3):
+            if attempt:
+                time.sleep(0.003)
+            with open("/proc/loadavg", encoding="ascii") as handle:
+                total = int(handle.read().split()[3].split("/")[0])
+            counts.append(max(0, total - _own_running_threads()))
+        return float(min(counts))
+    except (OSError, ValueError, IndexError):
+        try:
+            return max(0.0, os.getloadavg()[0] - 1.0)  # macOS and others: the 1-minute average
+        except (OSError, AttributeError):
+            return None
+
+
+class LoadAwareThreads:
+    """Threads for the next model call: all of ``threads`` while the cores are free, fewer while other
+    processes run on them (a second ytlocal, a batch, a browser).
+
+    llama.cpp's OpenMP threads spin while they wait for each other; when they share cores with another
+    busy process they spin away each other's time slices. Measured here (scripts/bench_contention.py,
+    2 cores, see the README): two summaries at once took several times their fair share with spinning
+    threads; giving each process only the cores nobody else uses keeps both near their fair share,
+    while a lone run keeps every core (the passive OpenMP wait policy also avoids the collapse, but made
+    a lone run 77 % slower). Once others were seen, fewer threads stay for ``HOLD_SECONDS``, so two
+    processes that sample each other's idle moments do not flap back into the collapse."""
+
+    HOLD_SECONDS = 5.0
+
+    def __init__(self, threads: int, cores: int | None = None, adaptive: bool = True):
+        self.threads = max(1, threads)
+        self.cores = cores or os.cpu_count() or 1
+        self.adaptive = adaptive  # False: the user chose the thread count (--threads N); keep it
+        self._held: tuple[int, float] | None = None  # (threads, until)
+
+    def for_next_call(self) -> int:
+        if not self.adaptive:
+            return self.threads
+        busy = _runnable_elsewhere()
+        if busy is None:
+            return self.threads
+        wanted = max(1, min(self.threads, int(self.cores - busy + 0.5)))
+        now = time.monotonic()
+        if wanted < self.threads:
+            self._held = (wanted, now + self.HOLD_SECONDS)
+        elif self._held is not None and now < self._held[1]:
+            return self._held[0]
+        return wanted
+
+
 class LlamaBackend:
     """One loaded GGUF model. Use :func:`load_backend` to share it across the whole process."""
 
@@ -82,7 +156,8 @@ class LlamaBackend:
         requested = n_ctx or DEFAULT_N_CTX
         try:
             self.llama = llama_cpp.Llama(
-                model_path=str(model.path), n_ctx=requested, n_threads=threads or None, n_batch=512,
+                model_path=str(model.path), n_ctx=requested, n_threads=threads or physical_cores(),
+                n_threads_batch=threads or physical_cores(), n_batch=512,
                 flash_attn=True, seed=0, verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as error:
@@ -90,10 +165,13 @@ class LlamaBackend:
         trained = self.llama._model.n_ctx_train()  # llama-cpp-python has no public accessor
         if n_ctx is None and trained < requested:
             # A model trained on a shorter context: never run it past what it was trained for.
-            self.llama = llama_cpp.Llama(model_path=str(model.path), n_ctx=trained, n_threads=threads or None,
+            self.llama = llama_cpp.Llama(model_path=str(model.path), n_ctx=trained, n_threads=threads or physical_cores(),
+                                         n_threads_batch=threads or physical_cores(),
                                          n_batch=512, flash_attn=True, seed=0, verbose=False)
         self.n_ctx = self.llama.n_ctx()
         self.n_ctx_train = trained
+        self.threads = LoadAwareThreads(self.llama.n_threads, adaptive=not threads)
+        self.current_threads = self.llama.n_threads
 
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -108,6 +186,14 @@ class LlamaBackend:
             # llama-cpp-python would silently shorten max_tokens; refuse instead (a chunking bug).
             raise SummaryError(f"prompt of {needed - max_tokens} tokens + {max_tokens} output tokens does not "
                                f"fit the {self.n_ctx}-token context")
+        threads = self.threads.for_next_call()
+        if threads != self.current_threads:
+            import llama_cpp
+
+            log.debug("llm threads: %d -> %d (other processes want %d of %d cores)", self.current_threads, threads,
+                      self.threads.threads - threads, self.threads.cores)
+            llama_cpp.llama_set_n_threads(self.llama.ctx, threads, threads)
+            self.current_threads = threads
         started = time.perf_counter()
         result = self.llama.create_chat_completion(
             messages=messages, max_tokens=max_tokens, temperature=sampling.temperature, top_k=1 if sampling.temperature == 0 else 40,

@@ -81,7 +81,11 @@ _NEGATION = re.compile(r"\b(?:not|no|never|nobody|nothing|none|neither|nor|canno
 
 
 def _capitalize(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
+    """The first letter in upper case, where it has one letter as upper case ("ß" stays)."""
+    if not text:
+        return text
+    upper = text[0].upper()
+    return (upper if len(upper) == 1 else text[0]) + text[1:]
 
 
 def strip_openers(text: str) -> str:
