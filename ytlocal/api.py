@@ -51,6 +51,8 @@ class Session:
         threads: CPU threads (0: the physical cores; the LLM then uses fewer while other processes
             keep cores busy, see :class:`ytlocal.summarization.llm.LoadAwareThreads`).
         n_ctx: LLM context size in tokens (default: 2048).
+        llm_gpu_layers: LLM layers on the GPU: -1 all, 0 none (default: all when the installed
+            llama-cpp-python can offload, else 0).
         offline: Never touch the network: local files and already downloaded videos only.
         captions: ``never``, ``prefer`` (the creator's subtitles instead of speech recognition) or ``auto``.
         limit: At most this many videos from each playlist or channel.
@@ -67,7 +69,8 @@ class Session:
     def __init__(self, *, whisper_model: str | None = None, llm: str | None = None, length: str = "medium",
                  instructions: str | None = None, summary_language: str | None = None,
                  spoken_language: str | None = None, task: str = "transcribe", device: str | None = None,
-                 threads: int | None = None, n_ctx: int | None = None, offline: bool | None = None,
+                 threads: int | None = None, n_ctx: int | None = None, llm_gpu_layers: int | None = None,
+                 offline: bool | None = None,
                  captions: str = "never", limit: int | None = None, word_timestamps: bool = False,
                  batched: bool = True, cookies: str | None = None, cookies_from_browser: str | None = None,
                  rate_limit: str | None = None, retries: int = 3, models_dir: str | Path | None = None,
@@ -76,6 +79,7 @@ class Session:
         settings = _settings or load_settings(
             config, models_dir=str(models_dir) if models_dir else None, cache_dir=str(cache_dir) if cache_dir else None,
             whisper_model=whisper_model, llm_model=llm, device=device, threads=threads, language=spoken_language,
+            llm_gpu_layers=llm_gpu_layers,
             offline=True if offline else None)
         self.settings = settings
         store = ModelStore(resolve_models_dir(settings)[0])
@@ -92,7 +96,7 @@ class Session:
                                                  word_timestamps=word_timestamps, batched=batched),
             summarize_options=SummarizeOptions(length=length, instructions=instructions, language=summary_language),
             captions=captions, device=settings.device, threads=effective_threads(settings),
-            llm_threads=settings.threads, n_ctx=n_ctx,
+            llm_threads=settings.threads, llm_gpu_layers=settings.llm_gpu_layers, n_ctx=n_ctx,
             llm_reason=llm_reason,
         )
         log.debug("session: whisper %s, llm %s (%s), cache %s", settings.whisper_model, llm_name, llm_reason, cache)

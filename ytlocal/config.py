@@ -44,6 +44,7 @@ class Settings:
     threads: int = 0
     language: str | None = None
     offline: bool = False
+    llm_gpu_layers: int | None = None  # None: all layers when llama.cpp can offload to a GPU, else 0
 
     # Not settable: where the values came from, for `ytlocal doctor` and error messages.
     config_path: Path | None = field(default=None, compare=False)
@@ -62,6 +63,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "threads": (int,),
     "language": (str,),
     "offline": (bool,),
+    "llm_gpu_layers": (int,),
 }
 
 
@@ -115,6 +117,8 @@ def _check_value(key: str, value: Any, where: str) -> Any:
         raise ConfigError(f"config {where}: expected one of {', '.join(DEVICES)}, got {value!r}")
     if key == "threads" and value < 0:
         raise ConfigError(f"config {where}: expected 0 (auto) or a positive number, got {value}")
+    if key == "llm_gpu_layers" and value < -1:
+        raise ConfigError(f"config {where}: expected -1 (all layers), 0 (CPU) or a number of layers, got {value}")
     return value
 
 

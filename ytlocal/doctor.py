@@ -79,18 +79,41 @@ def _ctranslate2(settings: Settings) -> Check:
         import ctranslate2
     except Exception as error:
         return Check(FAIL, "ctranslate2", f"cannot load ({error})", "pip install --force-reinstall ctranslate2")
-    try:
-        cuda = ctranslate2.get_cuda_device_count()
-    except Exception:  # a CUDA runtime problem must not hide the CPU path
-        cuda = 0
+    from .transcription import CUDA_FIX, cuda_problem
+
     cpu_types = ", ".join(sorted(ctranslate2.get_supported_compute_types("cpu")))
     threads = effective_threads(settings)
-    if cuda:
-        return Check(OK, "whisper device", f"{cuda} CUDA GPU(s): float16 on cuda; CPU types {cpu_types}")
+    problem = cuda_problem()
+    if problem is None:
+        if settings.device == "cpu":
+            return Check(OK, "whisper device", "cpu (device = cpu), though a CUDA GPU could be used")
+        return Check(OK, "whisper device", f"cuda, float16 (the GPU works: CUDA 12 cuBLAS and cuDNN 9 load); "
+                                           f"CPU types {cpu_types}")
     if settings.device == "cuda":
-        return Check(FAIL, "whisper device", "device = cuda but CTranslate2 sees no CUDA GPU",
-                     "set device = auto (or cpu), or install the CUDA 12 runtime and cuDNN 9")
-    return Check(OK, "whisper device", f"no CUDA GPU: CPU int8 with {threads} threads (CPU types: {cpu_types})")
+        return Check(FAIL, "whisper device", f"device = cuda, but {problem}", f"{CUDA_FIX}, or set device = auto")
+    if "no CUDA GPU" in problem:
+        return Check(OK, "whisper device", f"cpu, int8 with {threads} threads ({problem}; CPU types: {cpu_types})")
+    return Check(WARN, "whisper device", f"cpu, int8 with {threads} threads: {problem}", CUDA_FIX)
+
+
+def _llm_offload(settings: Settings) -> Check:
+    from .summarization.llm import gpu_layers
+
+    try:
+        import llama_cpp
+
+        supported = bool(llama_cpp.llama_supports_gpu_offload())
+    except Exception as error:
+        return Check(WARN, "llm offload", f"cannot ask llama.cpp ({error})")
+    layers = gpu_layers(settings.llm_gpu_layers)
+    if not supported:
+        detail = "none: this llama-cpp-python build runs on the CPU only"
+        fix = ("for a GPU, reinstall llama-cpp-python with CUDA or Metal (see the README)"
+               if settings.llm_gpu_layers else "")
+        return Check(OK if not settings.llm_gpu_layers else WARN, "llm offload", detail, fix)
+    count = "all layers" if layers < 0 else f"{layers} layers"
+    why = "llm_gpu_layers" if settings.llm_gpu_layers is not None else "default: all, since the build can offload"
+    return Check(OK, "llm offload", f"{count} on the GPU ({why})")
 
 
 def _disk(label: str, path: Path) -> Check:
@@ -184,6 +207,7 @@ def run_checks(settings: Settings) -> list[Check]:
     checks.extend(_libraries())
     checks.append(_llama_cpp())
     checks.append(_ctranslate2(settings))
+    checks.append(_llm_offload(settings))
     models_dir, reason = resolve_models_dir(settings)
     try:
         store = ModelStore(models_dir)

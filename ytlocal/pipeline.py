@@ -20,7 +20,7 @@ from .errors import SourceError
 from .records import Result, Summary, Transcript
 from .registry import ModelStore, ResolvedModel
 from .summarization import SummarizeOptions, summarize_transcript
-from .transcription import TranscribeOptions, WhisperEngine, transcribe_media
+from .transcription import TranscribeOptions, WhisperEngine, pick_device, transcribe_media
 from .transcript import read_transcript
 
 TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")
@@ -50,6 +50,7 @@ class Pipeline:
     device: str = "auto"
     threads: int = 0  # whisper's CPU threads
     llm_threads: int = 0  # 0: all physical cores while they are free, fewer while other processes use them
+    llm_gpu_layers: int | None = None  # None: all layers when llama.cpp can offload, else 0
     n_ctx: int | None = None
     llm_reason: str = "chosen"  # why llm_name (see ModelStore.choose_llm)
     timings: dict[str, float] = field(default_factory=dict)
@@ -76,6 +77,11 @@ class Pipeline:
         if self._llm_model is None:
             self._llm_model = self.store.resolve(self.llm_name, "llm")
         return self._llm_model
+
+    def check_device(self) -> str:
+        """Where whisper will run: refuses ``--device cuda`` at once when the GPU cannot be used, and
+        warns (once) when ``auto`` falls back to the CPU for that reason."""
+        return pick_device(self.device)[0]
 
     def close(self) -> None:
         """Drop the loaded whisper model (it loads again when needed)."""
@@ -121,7 +127,8 @@ class Pipeline:
         with self.timed("summarize"):
             item.summary = summarize_transcript(
                 transcript, self.llm_model, self.summarize_options, cache_dir=self.cache_dir, n_ctx=self.n_ctx,
-                threads=self.llm_threads, model_languages=languages, progress=progress)
+                threads=self.llm_threads, model_languages=languages, progress=progress,
+                n_gpu_layers=self.llm_gpu_layers)
         return item.summary
 
 

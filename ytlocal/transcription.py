@@ -20,7 +20,10 @@ import logging
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from .offline import offline_model_load
 from .progress import Progress, no_progress
@@ -31,7 +34,13 @@ from .transcript import Segment, Transcript, Word, parse_cues
 
 log = logging.getLogger(__name__)
 
-TRANSCRIBE_VERSION = 1  # bump when a change alters the output for the same inputs (invalidates caches)
+TRANSCRIBE_VERSION = 2  # bump when a change alters the output for the same inputs (invalidates caches)
+SAMPLING_RATE = 16000
+# The batched pipeline decodes audio a window at a time, cut in a pause near the window's end, so
+# memory stays flat however long the recording (a whole hour decoded at once costs ~230 MB, and
+# faster-whisper's VAD and features copy it again).
+WINDOW_SECONDS = 600.0
+CUT_SEARCH_SECONDS = 45.0
 MAX_SEGMENT_SECONDS = 12.0
 PAUSE_SPLIT_SECONDS = 0.6
 MAX_CONSECUTIVE_REPEATS = 2
@@ -48,7 +57,7 @@ class TranscribeOptions:
     task: str = "transcribe"
     word_timestamps: bool = False
     batched: bool = True
-    batch_size: int = 8
+    batch_size: int = 4  # 8 was 5 % faster but peaked 330 MB higher (scripts/bench_e2e.py, README)
     beam_size: int = 5
     vad_filter: bool = True
 
@@ -56,21 +65,136 @@ class TranscribeOptions:
         return {**asdict(self), "version": TRANSCRIBE_VERSION}
 
 
-def pick_device(device: str) -> tuple[str, str]:
-    """(device, compute type): CUDA with float16 when CTranslate2 sees a GPU, else CPU with int8."""
+# What CTranslate2's CUDA wheels load at the first GPU call (CUDA 12 cuBLAS and cuDNN 9).
+CUDA_LIBRARIES = ("libcublas.so.12", "libcudnn.so.9")
+CUDA_FIX = ("install the CUDA 12 cuBLAS and cuDNN 9 runtime (e.g. `pip install nvidia-cublas-cu12 "
+            "nvidia-cudnn-cu12`), or use --device cpu")
+
+
+def _load_cuda_libraries() -> None:
+    """Load the libraries CTranslate2 needs on the GPU; raises OSError naming the one missing."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return  # Windows wheels ship their own DLLs; macOS has no CUDA
+    for name in CUDA_LIBRARIES:
+        ctypes.CDLL(name)
+
+
+def cuda_problem() -> str | None:
+    """Why whisper cannot run on a CUDA GPU here, or None when it can (a GPU is seen and the
+    libraries CTranslate2 needs load)."""
     import ctranslate2
 
-    if device not in ("auto", "cpu", "cuda"):
-        raise TranscriptionError(f"unknown device {device!r}; use auto, cpu or cuda")
     try:
         gpus = ctranslate2.get_cuda_device_count()
-    except Exception:  # a broken CUDA runtime must not hide the CPU path
-        gpus = 0
-    if device == "cuda" and gpus == 0:
-        raise TranscriptionError("--device cuda, but CTranslate2 sees no CUDA GPU; use --device auto or cpu")
-    if device == "cuda" or (device == "auto" and gpus > 0):
+    except Exception as error:  # a broken CUDA runtime must not hide the CPU path
+        return f"the CUDA runtime failed ({error})"
+    if gpus == 0:
+        return "CTranslate2 sees no CUDA GPU"
+    try:
+        _load_cuda_libraries()
+    except OSError as error:
+        return f"a CUDA GPU is there, but {str(error).split(':')[0]} cannot be loaded"
+    return None
+
+
+def pick_device(device: str) -> tuple[str, str]:
+    """(device, compute type): CUDA with float16 when the GPU path works, else CPU with int8.
+
+    ``auto`` uses the GPU only when :func:`cuda_problem` finds none, else the CPU with one warning
+    that names the fix; ``cuda`` raises that message at once instead."""
+    if device not in ("auto", "cpu", "cuda"):
+        raise TranscriptionError(f"unknown device {device!r}; use auto, cpu or cuda")
+    if device == "cpu":
+        return "cpu", "int8"
+    problem = cuda_problem()
+    if problem is None:
         return "cuda", "float16"
+    if device == "cuda":
+        raise TranscriptionError(f"--device cuda: {problem}; {CUDA_FIX}")
+    if "no CUDA GPU" not in problem:
+        _warn_once(f"whisper runs on the CPU: {problem}; to use the GPU, {CUDA_FIX} to silence this")
     return "cpu", "int8"
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        log.warning(message)
+
+
+def audio_windows(path: Path, window_seconds: float = WINDOW_SECONDS,
+                  search_seconds: float = CUT_SEARCH_SECONDS) -> Iterator[tuple[float, "np.ndarray"]]:
+    """The audio of ``path`` as 16 kHz mono float32 windows of about ``window_seconds``, each with its
+    start time, decoded as needed (never the whole file at once). Each window ends in the longest
+    pause of its last ``search_seconds`` (found with faster-whisper's VAD), so no word is cut; the
+    rest carries over to the next window."""
+    import av
+    import numpy as np
+
+    window = int(window_seconds * SAMPLING_RATE)
+    search = int(min(search_seconds, window_seconds / 2) * SAMPLING_RATE)
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLING_RATE)
+    pending: list[np.ndarray] = []
+    pending_samples = 0
+    offset = 0  # samples already yielded
+
+    def take(count: int) -> np.ndarray:
+        nonlocal pending, pending_samples
+        joined = np.concatenate(pending) if len(pending) > 1 else pending[0]
+        head, rest = joined[:count], joined[count:]
+        pending, pending_samples = ([rest] if len(rest) else []), len(rest)
+        return head.astype(np.float32) / 32768.0
+
+    with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+        for frame in container.decode(audio=0):
+            try:
+                resampled = resampler.resample(frame)
+            except av.error.InvalidDataError:  # a damaged frame: skip it, as faster-whisper does
+                continue
+            for out in resampled:
+                samples = out.to_ndarray().reshape(-1)
+                pending.append(samples)
+                pending_samples += len(samples)
+            if pending_samples >= window + search:
+                audio = take(window)
+                cut = _pause_near_end(audio, search)
+                if cut < len(audio):  # give the samples after the pause back to the next window
+                    pending.insert(0, (audio[cut:] * 32768.0).astype(np.int16))
+                    pending_samples += len(audio) - cut
+                    audio = audio[:cut]
+                yield offset / SAMPLING_RATE, audio
+                offset += len(audio)
+        for out in resampler.resample(None):
+            samples = out.to_ndarray().reshape(-1)
+            pending.append(samples)
+            pending_samples += len(samples)
+    if pending_samples:
+        yield offset / SAMPLING_RATE, take(pending_samples)
+
+
+def _pause_near_end(audio: "np.ndarray", search: int) -> int:
+    """Where to end a window: the middle of the longest pause in its last ``search`` samples (or
+    the end, when there is speech all the way)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    tail_start = max(0, len(audio) - search)
+    speech = get_speech_timestamps(audio[tail_start:], VadOptions(min_silence_duration_ms=100))
+    edges = [0] + [point for part in speech for point in (part["start"], part["end"])] + [len(audio) - tail_start]
+    gaps = [(edges[i + 1] - edges[i], edges[i], edges[i + 1]) for i in range(0, len(edges) - 1, 2)]
+    length, start, end = max(gaps)
+    if length < SAMPLING_RATE // 10:
+        return len(audio)
+    return tail_start + (start + end) // 2
+
+
+class _GpuFailed(Exception):
+    """The first call on the GPU failed (a CUDA library is missing or broken)."""
 
 
 class WhisperEngine:
@@ -83,16 +207,74 @@ class WhisperEngine:
             from faster_whisper import BatchedInferencePipeline, WhisperModel
 
             try:
-                self.whisper = WhisperModel(str(model.path), device=self.device, compute_type=self.compute_type,
-                                            cpu_threads=threads, local_files_only=True)
+                if self.device == "cuda":
+                    try:
+                        self.whisper = WhisperModel(str(model.path), device="cuda", compute_type=self.compute_type,
+                                                    cpu_threads=threads, local_files_only=True)
+                        self._first_gpu_call()
+                    except _GpuFailed:
+                        raise
+                    except Exception as error:  # CTranslate2's RuntimeError: a CUDA library or driver
+                        raise _GpuFailed(str(error).splitlines()[0] if str(error) else type(error).__name__) from error
+                else:
+                    self.whisper = WhisperModel(str(model.path), device="cpu", compute_type=self.compute_type,
+                                                cpu_threads=threads, local_files_only=True)
+            except _GpuFailed as failed:
+                if device == "cuda":
+                    raise TranscriptionError(f"--device cuda: the GPU failed ({failed}); {CUDA_FIX}") from failed
+                _warn_once(f"whisper runs on the CPU: the GPU failed ({failed}); to use it, {CUDA_FIX} to silence this")
+                self.device, self.compute_type = "cpu", "int8"
+                self.whisper = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=threads,
+                                            local_files_only=True)
             except Exception as error:  # CTranslate2 raises RuntimeError/ValueError for bad model folders
                 raise TranscriptionError(f"cannot load whisper model {model.name} from {model.path}: {error}") from error
         log.debug("whisper %s loaded on %s (%s, %d threads)", model.name, self.device, self.compute_type, threads)
         self.batched = BatchedInferencePipeline(self.whisper)
 
+    def _first_gpu_call(self) -> None:
+        """Encode one second of silence: CTranslate2 loads cuBLAS/cuDNN only now, and a missing one
+        fails here ("Library libcublas.so.12 is not found or cannot be loaded")."""
+        import ctranslate2
+        import numpy as np
+        from faster_whisper.audio import pad_or_trim
+
+        try:
+            features = pad_or_trim(self.whisper.feature_extractor(np.zeros(SAMPLING_RATE, dtype=np.float32)))
+            self.whisper.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[np.newaxis])))
+        except Exception as error:  # RuntimeError from CTranslate2 or CUDA
+            raise _GpuFailed(str(error).splitlines()[0] if str(error) else type(error).__name__) from error
+
     @property
     def is_english_only(self) -> bool:
         return not self.whisper.model.is_multilingual
+
+    def _transcribe_windows(self, audio_path: Path, options: TranscribeOptions, common: dict[str, Any],
+                            duration: float | None, collected: list[Segment],
+                            progress: Progress) -> tuple[str | None, float | None, float]:
+        """The batched pipeline over :func:`audio_windows`; the language found in the first window
+        with speech holds for the rest. Returns (language, its probability, seconds of audio)."""
+        language, probability, seconds = common["language"], None, 0.0
+        for start, audio in audio_windows(audio_path):
+            seconds = start + len(audio) / SAMPLING_RATE
+            if len(audio) < SAMPLING_RATE // 10:
+                continue
+            segments, info = self.batched.transcribe(audio, batch_size=options.batch_size,
+                                                     **{**common, "language": language})
+            for segment in segments:
+                words = _shifted([Word(float(w.start), float(w.end), w.word, float(w.probability))
+                                  for w in (segment.words or [])], start)
+                if words:
+                    collected.extend(split_on_words(words))
+                elif segment.text.strip():
+                    collected.append(Segment(float(segment.start) + start, float(segment.end) + start,
+                                             segment.text.strip()))
+                total = duration or seconds
+                progress("transcribe", int(min(segment.end + start, total)), int(total) if duration else None)
+            if language is None and collected:
+                language, probability = info.language, info.language_probability
+            elif probability is None and language is not None:
+                probability = info.language_probability
+        return language, probability, seconds
 
     def transcribe(self, audio_path: Path, options: TranscribeOptions, duration: float | None = None,
                    progress: Progress = no_progress) -> Transcript:
@@ -110,26 +292,26 @@ class WhisperEngine:
             no_speech_threshold=0.6, vad_filter=options.vad_filter,
             word_timestamps=True if options.batched else options.word_timestamps,
         )
+        collected: list[Segment] = []
         try:
             if options.batched:
-                segments, info = self.batched.transcribe(str(audio_path), batch_size=options.batch_size, **common)
+                language, probability, seconds = self._transcribe_windows(audio_path, options, common, duration,
+                                                                          collected, progress)
             else:
                 segments, info = self.whisper.transcribe(str(audio_path), **common)
-            total = duration or info.duration
-            collected: list[Segment] = []
-            for segment in segments:
-                words = [Word(float(w.start), float(w.end), w.word, float(w.probability))
-                         for w in (segment.words or [])]
-                if options.batched and words:
-                    collected.extend(split_on_words(words))
-                else:
+                total = duration or info.duration
+                for segment in segments:
+                    words = [Word(float(w.start), float(w.end), w.word, float(w.probability))
+                             for w in (segment.words or [])]
                     collected.append(Segment(float(segment.start), float(segment.end), segment.text.strip(),
                                              words or None))
-                progress("transcribe", int(min(segment.end, total or segment.end)), int(total) if total else None)
+                    progress("transcribe", int(min(segment.end, total or segment.end)), int(total) if total else None)
+                language, probability, seconds = info.language, info.language_probability, info.duration
         except TranscriptionError:
             raise
         except Exception as error:  # decoding errors from PyAV, CTranslate2 or numpy
             raise TranscriptionError(f"transcription of {audio_path} failed: {error}") from error
+        total = duration or seconds
         if not options.word_timestamps:
             for segment in collected:
                 segment.words = None
@@ -137,13 +319,17 @@ class WhisperEngine:
             progress("transcribe", int(total), int(total))
         return Transcript(
             segments=drop_repeated_segments(collected),
-            language=info.language,
-            language_probability=round(float(info.language_probability), 4),
-            duration=float(info.duration),
+            language=language,
+            language_probability=round(float(probability or 0.0), 4),
+            duration=float(seconds),
             model=self.model.name,
             model_sha256=self.model.sha256,
             options={**options.key_dict(), "device": self.device, "compute_type": self.compute_type},
         )
+
+
+def _shifted(words: list[Word], offset: float) -> list[Word]:
+    return [Word(w.start + offset, w.end + offset, w.word, w.probability) for w in words]
 
 
 def split_on_words(words: list[Word]) -> list[Segment]:

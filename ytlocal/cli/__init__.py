@@ -3,6 +3,9 @@ this package prints."""
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import click
 
 from .. import __version__
@@ -23,18 +26,41 @@ def cli(ctx: click.Context, config: str | None, models_dir: str | None, verbose:
     llama.cpp writes the summary. After the download, nothing leaves the machine.
     """
     ctx.obj = AppContext(config=config, models_dir=models_dir, verbose=verbose)
-    import logging
+    configure_logging(verbose)
 
+
+class _StderrHandler(logging.StreamHandler):
+    """ytlocal's own log handler (one at a time, however often the command runs in one process)."""
+
+    def __init__(self) -> None:
+        super().__init__()  # no stream bound now: each record goes to the current sys.stderr
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def configure_logging(verbose: int) -> None:
+    """Without -v: ytlocal's warnings (a GPU that cannot be used, ...) as one line each. -v: also its
+    debug lines (every cache miss, fallback and refused model output) and the libraries' warnings;
+    -vv: the libraries' debug lines too."""
+    logger = logging.getLogger("ytlocal")
+    for handler in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(handler)
+    handler = _StderrHandler()
+    logger.propagate = False  # printed once, by this handler
+    logger.addHandler(handler)
     if verbose:
-        # -v: ytlocal's debug lines (every cache miss, fallback and refused model output) and the
-        # libraries' warnings; -vv: the libraries' debug lines too.
-        handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("ytlocal: %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("ytlocal").addHandler(handler)
-        logging.getLogger("ytlocal").setLevel(logging.DEBUG)
-        logging.getLogger("ytlocal").propagate = False  # printed once, by the handler above
+        logger.setLevel(logging.DEBUG)
         logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING)
     else:
+        handler.setFormatter(logging.Formatter("ytlocal: warning: %(message)s"))
+        logger.setLevel(logging.WARNING)
         # Libraries' retry chatter ("Retrying in 4s ...") is noise on a terminal; -v shows it.
         for name in ("huggingface_hub", "filelock"):
             logging.getLogger(name).setLevel(logging.ERROR)

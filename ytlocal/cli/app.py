@@ -140,14 +140,14 @@ def _acquired_items(pipeline, sources, outcome: Outcome, bar: StageBar):
 
 def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language, task, device, threads,
                     word_timestamps, no_batch, limit, cookies, cookies_from_browser, rate_limit, retries, captions,
-                    output_dir, llm=None, n_ctx=None, summarize_options=None):
+                    output_dir, llm=None, n_ctx=None, summarize_options=None, llm_gpu_layers=None):
     """The command's flags on top of the settings, as an API :class:`~ytlocal.api.Session`."""
     from ..api import Session
     from ..summarization import SummarizeOptions
 
     settings = app.settings(offline=True if offline else None, whisper_model=whisper_model, language=spoken_language,
                             device=device, threads=threads, output_dir=str(output_dir) if output_dir else None,
-                            llm_model=llm)
+                            llm_model=llm, llm_gpu_layers=llm_gpu_layers)
     options = summarize_options or SummarizeOptions()
     session = Session(_settings=settings, task=task, n_ctx=n_ctx, captions=captions, limit=limit,
                       word_timestamps=word_timestamps, batched=not no_batch, cookies=cookies,

@@ -35,6 +35,7 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
     check_output_dir(output_dir)
     settings, pipeline = _build_pipeline(ctx.obj, output_dir=output_dir, **options)
     pipeline.whisper_model  # an unknown or missing model fails before any download
+    pipeline.check_device()  # so does --device cuda on a machine where the GPU cannot be used
     chosen_formats = list(FORMATS) if "all" in formats else list(dict.fromkeys(formats))
     out_dir = Path(settings.output_dir).expanduser()
     outcome = Outcome()
@@ -90,6 +91,7 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
     pipeline.llm_model  # an unknown, missing or broken model fails before any download
     if not all(is_transcript_file(source) for source in sources):
         pipeline.whisper_model  # the same for whisper, unless every source is a transcript
+        pipeline.check_device()
     out_dir = Path(settings.output_dir).expanduser()
     outcome = Outcome()
     with StageBar() as bar:
@@ -169,6 +171,7 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     pipeline.acquire_options.since = _since(since)
     pipeline.llm_model  # fail on an unknown or missing model before any download
     pipeline.whisper_model
+    pipeline.check_device()
     from tqdm import tqdm
 
     overall = tqdm(desc="videos", unit=" video", position=0, file=sys.stderr, disable=None, dynamic_ncols=True)

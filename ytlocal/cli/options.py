@@ -63,6 +63,8 @@ def summary_options(function):
         click.option("--with-transcript", is_flag=True, help="Also write the transcript (txt, srt, json) next to the summary."),
         click.option("--n-ctx", type=click.IntRange(min=64),
                      help="LLM context size in tokens (default: 2048, measured fastest here)."),
+        click.option("--llm-gpu-layers", type=click.IntRange(min=-1),
+                     help="LLM layers on the GPU: -1 all, 0 none (default: all when llama.cpp can offload)."),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)

@@ -19,14 +19,14 @@ __all__ = ["LENGTHS", "Point", "Section", "SummarizeOptions", "Summary", "summar
 def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: SummarizeOptions, *,
                          cache_dir: Path | None, n_ctx: int | None = None, threads: int = 0,
                          model_languages: tuple[str, ...] = (), progress: Progress | None = None,
-                         backend=None) -> Summary:
+                         backend=None, n_gpu_layers: int | None = None) -> Summary:
     """Summarize ``transcript`` with the GGUF ``model`` (loaded once per process and reused).
 
     Every LLM call is cached under ``cache_dir`` (model hash, prompt, options, prompt version), so a
     killed run resumes where it stopped; the same input gives the same output (greedy decoding).
     """
     started = time.perf_counter()
-    backend = backend or load_backend(model, n_ctx, threads)
+    backend = backend or load_backend(model, n_ctx, threads, n_gpu_layers)
     session = LlmSession(backend, CallCache(cache_dir), PROMPT_VERSION)
     media = transcript.media
     title = media.title if media is not None and media.title else None

@@ -140,12 +140,36 @@ class LoadAwareThreads:
         return wanted
 
 
+def gpu_layers(requested: int | None) -> int:
+    """Layers to offload: as asked (``--llm-gpu-layers``, config), else all (-1) when this
+    llama-cpp-python build can offload to a GPU (CUDA, Metal, Vulkan ...), else none."""
+    if requested is not None:
+        return requested
+    try:
+        import llama_cpp
+
+        return -1 if llama_cpp.llama_supports_gpu_offload() else 0
+    except Exception:  # an import problem shows up where the model loads
+        return 0
+
+
 class LlamaBackend:
     """One loaded GGUF model. Use :func:`load_backend` to share it across the whole process."""
 
-    def __init__(self, model: ResolvedModel, n_ctx: int | None = None, threads: int = 0):
+    def __init__(self, model: ResolvedModel, n_ctx: int | None = None, threads: int = 0,
+                 n_gpu_layers: int | None = None):
+        self.n_gpu_layers = gpu_layers(n_gpu_layers)
         with offline_model_load():
-            self._load(model, n_ctx, threads)
+            try:
+                self._load(model, n_ctx, threads)
+            except ModelError:
+                if not self.n_gpu_layers or n_gpu_layers is not None:
+                    raise
+                # The GPU was only the default: a model that does not load there still runs on the CPU.
+                log.warning("llm %s did not load on the GPU; it runs on the CPU (--llm-gpu-layers 0 to silence "
+                            "this)", model.name)
+                self.n_gpu_layers = 0
+                self._load(model, n_ctx, threads)
         log.debug("llm %s loaded: n_ctx %d (trained %d), %s threads", model.name, self.n_ctx, self.n_ctx_train,
                   threads or "default")
 
@@ -157,7 +181,7 @@ class LlamaBackend:
         try:
             self.llama = llama_cpp.Llama(
                 model_path=str(model.path), n_ctx=requested, n_threads=threads or physical_cores(),
-                n_threads_batch=threads or physical_cores(), n_batch=512,
+                n_threads_batch=threads or physical_cores(), n_batch=512, n_gpu_layers=self.n_gpu_layers,
                 flash_attn=True, seed=0, verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as error:
@@ -166,7 +190,7 @@ class LlamaBackend:
         if n_ctx is None and trained < requested:
             # A model trained on a shorter context: never run it past what it was trained for.
             self.llama = llama_cpp.Llama(model_path=str(model.path), n_ctx=trained, n_threads=threads or physical_cores(),
-                                         n_threads_batch=threads or physical_cores(),
+                                         n_threads_batch=threads or physical_cores(), n_gpu_layers=self.n_gpu_layers,
                                          n_batch=512, flash_attn=True, seed=0, verbose=False)
         self.n_ctx = self.llama.n_ctx()
         self.n_ctx_train = trained
@@ -209,13 +233,14 @@ class LlamaBackend:
         )
 
 
-def load_backend(model: ResolvedModel, n_ctx: int | None = None, threads: int = 0) -> LlamaBackend:
-    """The process-wide backend for this model file and context (loaded on first use)."""
-    key = (str(model.path), model.sha256, n_ctx, threads)
+def load_backend(model: ResolvedModel, n_ctx: int | None = None, threads: int = 0,
+                 n_gpu_layers: int | None = None) -> LlamaBackend:
+    """The process-wide backend for this model file, context and placement (loaded on first use)."""
+    key = (str(model.path), model.sha256, n_ctx, threads, n_gpu_layers)
     if key not in _LOADED:
         if not _LOADED:
             atexit.register(close_backends)
-        _LOADED[key] = LlamaBackend(model, n_ctx, threads)
+        _LOADED[key] = LlamaBackend(model, n_ctx, threads, n_gpu_layers)
     return _LOADED[key]
 
 
