@@ -318,3 +318,41 @@ def test_verbose_shows_every_fallback(run_cli, tmp_path):
     assert "ytlocal: summaries by smollm2-135m-instruct" in result.output
     assert re.search(r"DEBUG ytlocal\.summarization\.llm: llm call \w+: not cached", result.output)
     assert re.search(r"DEBUG ytlocal\.registry: smollm2-135m-instruct/.*hash", result.output)
+
+
+def test_a_prompt_gives_the_same_logits_whatever_came_before(test_models_store):
+    """llama-cpp-python keeps the context a new prompt shares with the previous one and evaluates only
+    the rest; evaluated in other pieces, the same prompt gave logits up to 0.45 apart (n_batch 512), so
+    a summary depended on the calls before it (a cluster batch runs videos in another order than a
+    local one, and must write the same summaries). Prompts are now evaluated in aligned blocks."""
+    import numpy as np
+
+    from ytlocal.summarization.llm import LlamaBackend
+
+    model = test_models_store.resolve("smollm2-135m-instruct", "llm")
+
+    def logits(backend):
+        return np.ctypeslib.as_array(backend.llama._ctx.get_logits(), shape=(backend.llama.n_vocab(),)).copy()
+
+    system = "You rewrite one spoken sentence from a podcast as a short written statement. " * 4
+    earlier = [system + "So, like, honey bees pollinate, you know, apple trees.",
+               system + "So, like, honey bees pollinate, you know, apple trees and almonds in the spring and",
+               "Something else entirely."]
+    prompt = system + "So, like, honey bees pollinate, you know, apple trees and almonds in the summer."
+    fresh = LlamaBackend(model, n_ctx=2048, threads=2)
+    tokens = fresh.llama.tokenize(prompt.encode())
+    fresh._prompt_pending = True
+    fresh.llama.eval(tokens)
+    expected = logits(fresh)
+    fresh.llama.close()
+    shared = LlamaBackend(model, n_ctx=2048, threads=2)
+    for before in earlier:
+        shared._prompt_pending = True
+        shared.llama.eval(shared.llama.tokenize(before.encode()))
+        previous = list(shared.llama.input_ids[:shared.llama.n_tokens])
+        kept = next((i for i, (a, b) in enumerate(zip(previous, tokens)) if a != b), min(len(previous), len(tokens)))
+        shared.llama.n_tokens = kept  # what Llama.generate does with the shared prefix
+        shared._prompt_pending = True
+        shared.llama.eval(tokens[kept:])
+        assert np.array_equal(logits(shared), expected), f"after {before[-30:]!r}"
+    shared.llama.close()

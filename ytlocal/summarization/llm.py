@@ -153,6 +153,11 @@ def gpu_layers(requested: int | None) -> int:
         return 0
 
 
+# Prompts are evaluated in blocks of this many tokens, aligned to the prompt's start (see
+# LlamaBackend._eval_in_blocks); also llama.cpp's n_batch.
+PROMPT_BLOCK = 32
+
+
 class LlamaBackend:
     """One loaded GGUF model. Use :func:`load_backend` to share it across the whole process."""
 
@@ -181,7 +186,7 @@ class LlamaBackend:
         try:
             self.llama = llama_cpp.Llama(
                 model_path=str(model.path), n_ctx=requested, n_threads=threads or physical_cores(),
-                n_threads_batch=threads or physical_cores(), n_batch=512, n_gpu_layers=self.n_gpu_layers,
+                n_threads_batch=threads or physical_cores(), n_batch=PROMPT_BLOCK, n_gpu_layers=self.n_gpu_layers,
                 flash_attn=True, seed=0, verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as error:
@@ -191,11 +196,36 @@ class LlamaBackend:
             # A model trained on a shorter context: never run it past what it was trained for.
             self.llama = llama_cpp.Llama(model_path=str(model.path), n_ctx=trained, n_threads=threads or physical_cores(),
                                          n_threads_batch=threads or physical_cores(), n_gpu_layers=self.n_gpu_layers,
-                                         n_batch=512, flash_attn=True, seed=0, verbose=False)
+                                         n_batch=PROMPT_BLOCK, flash_attn=True, seed=0, verbose=False)
         self.n_ctx = self.llama.n_ctx()
         self.n_ctx_train = trained
         self.threads = LoadAwareThreads(self.llama.n_threads, adaptive=not threads)
         self.current_threads = self.llama.n_threads
+        self._evaluate = self.llama.eval
+        self.llama.eval = self._eval_in_blocks  # generate() calls self.eval: this instance's wins
+        self._prompt_pending = False
+        self._canonical = 0  # context tokens computed as whole blocks from the start
+
+    def _eval_in_blocks(self, tokens) -> None:
+        """Evaluate a prompt the same way whatever came before it, so that the same call always gives
+        the same answer. llama-cpp-python keeps the part of the context the new prompt shares with the
+        previous one and evaluates only the rest; but evaluating tokens in different pieces changes
+        the floating point results, so after different earlier calls (a batch on a cluster runs its
+        videos in another order than a local run) the same prompt could answer differently. Here the
+        prompt is always evaluated in blocks of PROMPT_BLOCK tokens aligned to its start: only whole
+        blocks computed that way are kept from the previous call, the rest is evaluated again."""
+        llama = self.llama
+        if not self._prompt_pending:  # a generated token: one at a time, always the same way
+            self._evaluate(tokens)
+            return
+        self._prompt_pending = False
+        start = min(llama.n_tokens, self._canonical)
+        start -= start % PROMPT_BLOCK
+        if start < llama.n_tokens:
+            tokens = [int(t) for t in llama.input_ids[start:llama.n_tokens]] + list(tokens)
+            llama.n_tokens = start
+        self._evaluate(tokens)
+        self._canonical = llama.n_tokens - llama.n_tokens % PROMPT_BLOCK
 
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -219,11 +249,17 @@ class LlamaBackend:
             llama_cpp.llama_set_n_threads(self.llama.ctx, threads, threads)
             self.current_threads = threads
         started = time.perf_counter()
-        result = self.llama.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=sampling.temperature, top_k=1 if sampling.temperature == 0 else 40,
-            repeat_penalty=sampling.repeat_penalty, frequency_penalty=sampling.frequency_penalty,
-            presence_penalty=sampling.presence_penalty, seed=sampling.seed, stop=stop,
-        )
+        self._prompt_pending = True  # the next eval is this call's prompt (see _eval_in_blocks)
+        self._canonical = min(self._canonical, self.llama.n_tokens)
+        try:
+            result = self.llama.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=sampling.temperature,
+                top_k=1 if sampling.temperature == 0 else 40,
+                repeat_penalty=sampling.repeat_penalty, frequency_penalty=sampling.frequency_penalty,
+                presence_penalty=sampling.presence_penalty, seed=sampling.seed, stop=stop,
+            )
+        finally:
+            self._prompt_pending = False
         usage = result.get("usage", {})
         return Generation(
             text=result["choices"][0]["message"]["content"] or "",
