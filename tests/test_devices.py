@@ -105,3 +105,34 @@ def test_llm_gpu_layers_setting_is_checked(tmp_path):
         load_settings(config)
     config.write_text("llm_gpu_layers = 20\n")
     assert load_settings(config).llm_gpu_layers == 20
+
+
+def test_cuda_libraries_from_the_nvidia_wheels_are_found_without_ld_library_path(tmp_path, monkeypatch):
+    """`pip install nvidia-cublas-cu12 nvidia-cudnn-cu12` puts the libraries in site-packages/nvidia/*/lib,
+    outside the loader's path: ytlocal loads them from there, after which CTranslate2's own dlopen by
+    name finds them. Stand-ins are real shared libraries with the real sonames."""
+    import ctypes
+    import shutil
+    import subprocess
+    import sys
+
+    if not shutil.which("cc"):
+        pytest.skip("needs a C compiler to build the stand-in libraries")
+    source = tmp_path / "empty.c"
+    source.write_text("int ytlocal_stand_in(void) { return 1; }\n")
+    for package, name in (("cublas", "libcublasLt.so.12"), ("cublas", "libcublas.so.12"), ("cudnn", "libcudnn.so.9")):
+        folder = tmp_path / "site" / "nvidia" / package / "lib"
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["cc", "-shared", "-fPIC", f"-Wl,-soname,{name}", "-o", str(folder / name), str(source)],
+                       check=True)
+    try:
+        ctypes.CDLL("libcublas.so.12")
+        pytest.skip("this machine has a real libcublas.so.12")
+    except OSError:
+        pass
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    for module in [m for m in sys.modules if m == "nvidia" or m.startswith("nvidia.")]:
+        monkeypatch.delitem(sys.modules, module)
+    transcription._load_cuda_libraries()
+    for name in transcription.CUDA_LIBRARIES:
+        ctypes.CDLL(name)  # by name, as CTranslate2 does: already loaded, so found

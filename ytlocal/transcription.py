@@ -71,15 +71,41 @@ CUDA_FIX = ("install the CUDA 12 cuBLAS and cuDNN 9 runtime (e.g. `pip install n
             "nvidia-cudnn-cu12`), or use --device cpu")
 
 
+# Where the nvidia-*-cu12 wheels put them (site-packages/nvidia/<package>/lib), outside the loader's path.
+_CUDA_WHEEL_PACKAGES = {"libcublas.so.12": "nvidia.cublas", "libcudnn.so.9": "nvidia.cudnn"}
+
+
 def _load_cuda_libraries() -> None:
-    """Load the libraries CTranslate2 needs on the GPU; raises OSError naming the one missing."""
+    """Load the libraries CTranslate2 needs on the GPU, from the loader's path or else from the
+    nvidia-*-cu12 wheels (loaded globally by path, so CTranslate2's own dlopen by name finds them
+    without LD_LIBRARY_PATH); raises OSError naming the one missing."""
     import ctypes
+    import importlib.util
     import sys
 
     if not sys.platform.startswith("linux"):
         return  # Windows wheels ship their own DLLs; macOS has no CUDA
     for name in CUDA_LIBRARIES:
-        ctypes.CDLL(name)
+        try:
+            ctypes.CDLL(name, mode=ctypes.RTLD_GLOBAL)
+            continue
+        except OSError as error:
+            missing = error
+        try:
+            spec = importlib.util.find_spec(_CUDA_WHEEL_PACKAGES[name])
+        except ImportError:  # no nvidia namespace package at all
+            spec = None
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            candidate = Path(folder) / "lib" / name
+            if candidate.is_file():
+                if name == "libcublas.so.12":  # cuBLAS needs its companion cuBLASLt loaded first
+                    lt = candidate.with_name("libcublasLt.so.12")
+                    if lt.is_file():
+                        ctypes.CDLL(str(lt), mode=ctypes.RTLD_GLOBAL)
+                ctypes.CDLL(str(candidate), mode=ctypes.RTLD_GLOBAL)
+                break
+        else:
+            raise missing
 
 
 def cuda_problem() -> str | None:
