@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS videos (
     attempts INTEGER NOT NULL DEFAULT 0,
     acquire_s REAL, transcribe_s REAL, summarize_s REAL, render_s REAL,
     whisper_model TEXT, llm_model TEXT,
-    output TEXT, tldr TEXT,
+    output TEXT, tldr TEXT, worker TEXT,
     first_seen TEXT NOT NULL, updated TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -78,6 +78,9 @@ class JobList:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(_SCHEMA)
+        columns = {row["name"] for row in self.db.execute("PRAGMA table_info(videos)")}
+        if "worker" not in columns:  # a job list written before cluster batches
+            self.db.execute("ALTER TABLE videos ADD COLUMN worker TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -173,6 +176,7 @@ class Report:
     processed_audio_s: float = 0.0
     wall_s: float = 0.0
     done_this_run: int = 0
+    workers: dict[str, "WorkerLoad"] = field(default_factory=dict)  # cluster batches: by worker address
 
     @property
     def rtf(self) -> float | None:
@@ -184,9 +188,29 @@ class Report:
         if self.wall_s:
             speed = f", {self.rtf:.1f}x real time" if self.rtf else ""
             out.append(f"this run: {self.done_this_run} done in {self.wall_s:.1f} s wall{speed}")
+        for address, load in sorted(self.workers.items()):
+            out.append(f"worker {address}: {load.describe()}")
         for name, kind, error in self.failures:
             out.append(f"FAILED ({kind}) {error if name in error else f'{name}: {error}'}")
         return out
+
+
+@dataclass
+class WorkerLoad:
+    """What one cluster worker did: videos, audio seconds, and the seconds it spent on them."""
+
+    videos: int = 0
+    audio_s: float = 0.0
+    busy_s: float = 0.0
+
+    def add(self, audio_s: float, busy_s: float) -> None:
+        self.videos += 1
+        self.audio_s += audio_s
+        self.busy_s += busy_s
+
+    def describe(self) -> str:
+        speed = f", {self.audio_s / self.busy_s:.1f}x real time" if self.busy_s > 0 and self.audio_s else ""
+        return f"{self.videos} video(s), audio {self.audio_s / 3600:.2f} h{speed}"
 
 
 def report_from(jobs: JobList) -> Report:
@@ -195,6 +219,9 @@ def report_from(jobs: JobList) -> Report:
         if row["state"] == "done":
             report.done += 1
             report.audio_s += row["duration"] or 0.0
+            if row["worker"]:
+                busy = sum(row[column] or 0.0 for column in ("acquire_s", "transcribe_s", "summarize_s"))
+                report.workers.setdefault(row["worker"], WorkerLoad()).add(row["duration"] or 0.0, busy)
         elif row["state"] == "failed":
             report.failures.append((row["title"] or row["label"], row["error_kind"] or "permanent", row["error"] or "?"))
         elif row["state"] == "skipped":
@@ -246,6 +273,22 @@ class BatchOptions:
     jobs: int = 2
     with_transcript: bool = False
     backoff_seconds: float = 2.0
+    cluster: str | None = None  # a Dask scheduler address, or local:N (see ytlocal.cluster)
+
+
+def fetch_with_retries(item: Planned, options, retries: int,
+                       backoff_seconds: float) -> tuple[Media | None, SourceError | None, float]:
+    """Download one planned video with exponential backoff on transient errors: (media, error, seconds)."""
+    started = time.perf_counter()
+    attempt = 0
+    while True:
+        try:
+            return fetch(item, options), None, time.perf_counter() - started
+        except SourceError as error:
+            if isinstance(error, SkippedSource) or not error.transient or attempt >= retries:
+                return None, error, time.perf_counter() - started
+            time.sleep(min(MAX_BACKOFF_SECONDS, backoff_seconds * 2 ** attempt))
+            attempt += 1
 
 
 class BatchRunner:
@@ -283,18 +326,9 @@ class BatchRunner:
         return todo
 
     def _fetch_with_retries(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
-        """Runs in a worker thread: downloads with backoff on transient errors. No database access
-        here (the main thread records the outcome)."""
-        started = time.perf_counter()
-        attempt = 0
-        while True:
-            try:
-                return fetch(item, self.pipeline.acquire_options), None, time.perf_counter() - started
-            except SourceError as error:
-                if isinstance(error, SkippedSource) or not error.transient or attempt >= self.options.retries:
-                    return None, error, time.perf_counter() - started
-                time.sleep(min(MAX_BACKOFF_SECONDS, self.options.backoff_seconds * 2 ** attempt))
-                attempt += 1
+        """Runs in a worker thread: no database access here (the main thread records the outcome)."""
+        return fetch_with_retries(item, self.pipeline.acquire_options, self.options.retries,
+                                  self.options.backoff_seconds)
 
     def _fetches(self, todo: list[Planned]) -> Iterator[tuple[Planned, Media | None, SourceError | None, float]]:
         """Each planned video with its download outcome, in order; up to ``jobs - 1`` downloads run
@@ -326,24 +360,16 @@ class BatchRunner:
             todo = self._select(jobs, planned)
             report = Report()
             self.overall("videos", 0, len(todo))
-            for done_count, (item, media, error, fetch_s) in enumerate(self._fetches(todo), start=1):
-                row = jobs.get(item.job_id)
-                jobs.update(item.job_id, attempts=row["attempts"] + 1)
-                jobs.add_time(item.job_id, "acquire_s", fetch_s)
-                if error is not None:
-                    if isinstance(error, SkippedSource):
-                        jobs.update(item.job_id, state="skipped", error=str(error), error_kind=None)
-                    else:
-                        jobs.update(item.job_id, state="failed", error=str(error),
-                                    error_kind="transient" if error.transient else "permanent")
-                        self.log(f"failed: {error}")
-                else:
-                    audio_s = self._process(jobs, item, media)
-                    if audio_s is not None:
-                        report.processed_audio_s += audio_s
-                        report.done_this_run += 1
-                self.overall("videos", done_count, len(todo))
-                write_index(jobs, out_dir)
+            if self.options.cluster and todo:  # nothing to do: no cluster to start or reach
+                from .cluster import run_on_cluster
+
+                run_on_cluster(self, jobs, todo, report)
+            else:
+                for done_count, (item, media, error, fetch_s) in enumerate(self._fetches(todo), start=1):
+                    if self._fetched(jobs, item, error, fetch_s):
+                        self._count(report, self._process(jobs, item, media))
+                    self.overall("videos", done_count, len(todo))
+                    write_index(jobs, out_dir)
             final = report_from(jobs)
             final.processed_audio_s, final.done_this_run = report.processed_audio_s, report.done_this_run
             final.wall_s = time.perf_counter() - started
@@ -351,12 +377,44 @@ class BatchRunner:
             write_index(jobs, out_dir)
             return final
 
+    def _fetched(self, jobs: JobList, item: Planned, error: SourceError | None, fetch_s: float) -> bool:
+        """Record a download's outcome (one more attempt); True when the video can be processed."""
+        row = jobs.get(item.job_id)
+        jobs.update(item.job_id, attempts=row["attempts"] + 1)
+        jobs.add_time(item.job_id, "acquire_s", fetch_s)
+        if error is None:
+            return True
+        if isinstance(error, SkippedSource):
+            jobs.update(item.job_id, state="skipped", error=str(error), error_kind=None)
+        else:
+            jobs.update(item.job_id, state="failed", error=str(error),
+                        error_kind="transient" if error.transient else "permanent")
+            self.log(f"failed: {error}")
+        return False
+
+    @staticmethod
+    def _count(report: Report, audio_s: float | None) -> None:
+        if audio_s is not None:
+            report.processed_audio_s += audio_s
+            report.done_this_run += 1
+
+    def _acquired(self, jobs: JobList, job_id: str, media: Media, worker: str | None = None) -> None:
+        jobs.update(job_id, state="acquired", title=media.title, channel=media.channel, duration=media.duration,
+                    upload_date=media.upload_date, url=media.webpage_url, error=None, error_kind=None, worker=worker)
+
+    def _written(self, jobs: JobList, job_id: str, item: Result) -> float:
+        """Write a summarized video's files and mark it done; returns its audio seconds."""
+        started = time.perf_counter()
+        [path, *_others] = item.write(self.options.out_dir, self.options.formats, self.options.with_transcript)
+        jobs.add_time(job_id, "render_s", time.perf_counter() - started)
+        jobs.update(job_id, state="done", output=str(path), tldr=item.summary.tldr)
+        return item.media.duration or item.transcript.duration or 0.0
+
     def _process(self, jobs: JobList, planned: Planned, media: Media) -> float | None:
         """Transcribe, summarize and render one video, recording each finished stage. Returns the
         audio seconds processed, or None when the video failed."""
         job_id = planned.job_id
-        jobs.update(job_id, state="acquired", title=media.title, channel=media.channel, duration=media.duration,
-                    upload_date=media.upload_date, url=media.webpage_url, error=None, error_kind=None)
+        self._acquired(jobs, job_id, media)
         item = Result(planned.label, media=media)
         pipeline = self.pipeline
         try:
@@ -368,11 +426,7 @@ class BatchRunner:
             summary = pipeline.summarize(item, self.stage)
             jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
             jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
-            started = time.perf_counter()
-            [path, *_others] = item.write(self.options.out_dir, self.options.formats, self.options.with_transcript)
-            jobs.add_time(job_id, "render_s", time.perf_counter() - started)
-            jobs.update(job_id, state="done", output=str(path), tldr=summary.tldr)
-            return media.duration or transcript.duration or 0.0
+            return self._written(jobs, job_id, item)
         except DiskFullError:
             jobs.update(job_id, state="failed", error="disk full", error_kind="transient")
             raise  # every other video would fail the same way: stop, the job list says where we are

@@ -45,6 +45,7 @@ class Settings:
     language: str | None = None
     offline: bool = False
     llm_gpu_layers: int | None = None  # None: all layers when llama.cpp can offload to a GPU, else 0
+    cluster: str | None = None  # batch: a Dask scheduler address or local:N
 
     # Not settable: where the values came from, for `ytlocal doctor` and error messages.
     config_path: Path | None = field(default=None, compare=False)
@@ -64,6 +65,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "language": (str,),
     "offline": (bool,),
     "llm_gpu_layers": (int,),
+    "cluster": (str,),
 }
 
 

@@ -80,6 +80,12 @@ class OutputError(YtlocalError):
     exit_code = 12
 
 
+class ClusterError(YtlocalError):
+    """A Dask cluster cannot be used: ``distributed`` missing, the scheduler unreachable, no workers."""
+
+    exit_code = 13
+
+
 EXIT_CODES = {
     0: "success",
     1: "unexpected error (run again with -v for the traceback)",
@@ -94,4 +100,5 @@ EXIT_CODES = {
     BatchLocked.exit_code: "another ytlocal process is working on the same output folder",
     11: "disk full (the message names the path; finished work is kept)",
     OutputError.exit_code: "output cannot be written there (a file in the way, no permission; the path is named)",
+    ClusterError.exit_code: "--cluster: the Dask scheduler cannot be reached or has no workers",
 }

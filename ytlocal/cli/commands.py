@@ -131,12 +131,15 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
               help="Videos in flight: one is transcribed/summarized while the others download.")
 @click.option("--retry-failed", is_flag=True, help="Run only the videos that failed before (all kinds).")
 @click.option("--since", metavar="DATE", help="Only videos uploaded on or after DATE (2024-05-01).")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Run each video as a task on a Dask cluster: a scheduler (tcp://HOST:8786) or local:N "
+                   "(N worker processes here). Config key: cluster.")
 @summary_options
 @whisper_options("--audio-language")
 @source_options
 @click.pass_context
-def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_failed, since, llm, formats, length,
-          instructions, summary_language, with_transcript, n_ctx, **options) -> None:
+def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_failed, since, cluster, llm, formats,
+          length, instructions, summary_language, with_transcript, n_ctx, **options) -> None:
     """Summarize many videos unattended: resumable, failure-isolated, with a morning report.
 
     SOURCES are playlists, channels, URL lists, folders (also folders made by `ytlocal fetch`).
@@ -144,6 +147,8 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     finished stage, and retries transient failures; for a channel it processes only new videos.
 
     Example: ytlocal batch "https://www.youtube.com/@channel/videos" -o ~/summaries --since 2024-01-01
+
+    On many machines: ytlocal batch urls.txt -o ~/summaries --cluster tcp://scheduler:8786
     """
     from ..batch import BatchOptions, BatchRunner, JobList, report_from, status_table
     from ..errors import BatchIncomplete
@@ -169,16 +174,24 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
         summarize_options=SummarizeOptions(length=length, instructions=instructions, language=summary_language),
         **options)
     pipeline.acquire_options.since = _since(since)
-    pipeline.llm_model  # fail on an unknown or missing model before any download
-    pipeline.whisper_model
-    pipeline.check_device()
+    cluster = cluster or settings.cluster
+    if cluster:
+        from ..cluster import parse_address
+
+        parse_address(cluster)  # a bad address fails before any listing; workers check their own models
+    else:
+        pipeline.llm_model  # fail on an unknown or missing model before any download
+        pipeline.whisper_model
+        pipeline.check_device()
     from tqdm import tqdm
 
     overall = tqdm(desc="videos", unit=" video", position=0, file=sys.stderr, disable=None, dynamic_ncols=True)
 
-    def overall_progress(_stage: str, done: int, total: int | None) -> None:
+    def overall_progress(stage: str, done: int, total: int | None) -> None:
         overall.total = total
         overall.n = done
+        if stage != "videos":  # a cluster batch: each worker's throughput
+            overall.set_postfix_str(stage, refresh=False)
         overall.refresh()
 
     stage_bar = StageBar()
@@ -186,7 +199,7 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     # --retries covers both yt-dlp's own retries and the batch's retries of transient failures.
     runner = BatchRunner(pipeline, BatchOptions(out_dir=output_dir, formats=_formats(formats), retries=options["retries"],
                                                 retry_failed=retry_failed,
-                                                jobs=jobs, with_transcript=with_transcript),
+                                                jobs=jobs, with_transcript=with_transcript, cluster=cluster),
                          overall=overall_progress, stage=stage_bar, log=lambda m: tqdm.write(f"ytlocal: {m}", file=sys.stderr))
     try:
         report = runner.run(list(sources), stdin=sys.stdin if "-" in sources else None)

@@ -9,13 +9,23 @@ from .app import AppContext
 
 
 @cli.command()
+@click.option("--cluster", metavar="ADDRESS",
+              help="Check every worker of a Dask cluster instead (tcp://HOST:8786 or local:N).")
 @click.pass_obj
-def doctor(app: AppContext) -> None:
-    """Check Python, ffmpeg, libraries, llama.cpp, GPU, models, config and disk space."""
+def doctor(app: AppContext, cluster: str | None) -> None:
+    """Check Python, ffmpeg, libraries, llama.cpp, GPU, models, config and disk space.
+
+    Example: ytlocal doctor --cluster tcp://scheduler:8786
+    """
     from ..doctor import FAIL, run_checks
     from ..errors import DoctorError
 
-    checks = run_checks(app.settings())
+    if cluster:
+        from ..cluster import cluster_checks
+
+        checks = cluster_checks(cluster)
+    else:
+        checks = run_checks(app.settings())
     width = max(len(check.label) for check in checks)
     for check in checks:
         line = f"{check.status:<4}  {check.label.ljust(width)}  {check.detail}"
