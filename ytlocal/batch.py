@@ -22,7 +22,7 @@ import urllib.parse
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from .progress import Progress
 from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, plan
@@ -274,6 +274,7 @@ class BatchOptions:
     with_transcript: bool = False
     backoff_seconds: float = 2.0
     cluster: str | None = None  # a Dask scheduler address, or local:N (see ytlocal.cluster)
+    settings: Any = None  # the command's Settings: finished videos are added to the library it names
 
 
 def fetch_with_retries(item: Planned, options, retries: int,
@@ -408,6 +409,10 @@ class BatchRunner:
         [path, *_others] = item.write(self.options.out_dir, self.options.formats, self.options.with_transcript)
         jobs.add_time(job_id, "render_s", time.perf_counter() - started)
         jobs.update(job_id, state="done", output=str(path), tldr=item.summary.tldr)
+        if self.options.settings is not None:
+            from .library import index_quietly
+
+            index_quietly(self.options.settings, item, summary_path=path)
         return item.media.duration or item.transcript.duration or 0.0
 
     def _process(self, jobs: JobList, planned: Planned, media: Media) -> float | None:

@@ -46,6 +46,7 @@ class Settings:
     offline: bool = False
     llm_gpu_layers: int | None = None  # None: all layers when llama.cpp can offload to a GPU, else 0
     cluster: str | None = None  # batch: a Dask scheduler address or local:N
+    library_dir: str | None = None  # where library.sqlite lives (default: the platform data dir)
 
     # Not settable: where the values came from, for `ytlocal doctor` and error messages.
     config_path: Path | None = field(default=None, compare=False)
@@ -66,6 +67,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "offline": (bool,),
     "llm_gpu_layers": (int,),
     "cluster": (str,),
+    "library_dir": (str,),
 }
 
 

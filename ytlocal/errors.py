@@ -86,6 +86,12 @@ class ClusterError(YtlocalError):
     exit_code = 13
 
 
+class LibraryError(YtlocalError):
+    """The library database cannot be used: busy, damaged, or not writable."""
+
+    exit_code = 14
+
+
 EXIT_CODES = {
     0: "success",
     1: "unexpected error (run again with -v for the traceback)",
@@ -101,4 +107,5 @@ EXIT_CODES = {
     11: "disk full (the message names the path; finished work is kept)",
     OutputError.exit_code: "output cannot be written there (a file in the way, no permission; the path is named)",
     ClusterError.exit_code: "--cluster: the Dask scheduler cannot be reached or has no workers",
+    LibraryError.exit_code: "the library cannot be used (busy, damaged, not writable; the path is named)",
 }

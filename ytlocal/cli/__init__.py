@@ -66,7 +66,7 @@ def configure_logging(verbose: int) -> None:
             logging.getLogger(name).setLevel(logging.ERROR)
 
 
-from . import commands, doctor, models  # noqa: E402,F401  (importing them registers the commands)
+from . import commands, doctor, library, models  # noqa: E402,F401  (importing them registers the commands)
 
 
 def main() -> None:

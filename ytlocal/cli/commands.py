@@ -13,6 +13,13 @@ from .app import Outcome, StageBar, _acquired_items, _build_pipeline, _formats, 
 from .options import source_options, summary_options, whisper_options
 
 
+def index_quietly(settings, item, **paths) -> None:
+    """Add a finished video to the library (see ytlocal.library); a failure is only a warning."""
+    from ..library import index_quietly as index
+
+    index(settings, item, **paths)
+
+
 @cli.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -49,6 +56,7 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
                 outcome.fail(item.source, error)
                 continue
             bar.close()
+            index_quietly(settings, item, transcript_path=paths[0] if paths else None)
             if transcript.is_empty:
                 click.echo(f"ytlocal: warning: no speech found in {item.title!r}; the transcript is empty", err=True)
             origin = transcript.model if ":" in transcript.model else f"whisper {transcript.model}"
@@ -109,6 +117,9 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
                 continue
             for warning in summary.warnings:
                 click.echo(f"ytlocal: warning: {warning}", err=True)
+            index_quietly(settings, item, summary_path=written[0] if written else None,
+                          transcript_path=next((p for p in written if p.suffix == ".json"
+                                                and not p.name.endswith(".summary.json")), None))
             if written:
                 click.echo(f"{item.title}: " + ", ".join(str(p) for p in written), err=to_stdout)
     if timings:
@@ -199,7 +210,8 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     # --retries covers both yt-dlp's own retries and the batch's retries of transient failures.
     runner = BatchRunner(pipeline, BatchOptions(out_dir=output_dir, formats=_formats(formats), retries=options["retries"],
                                                 retry_failed=retry_failed,
-                                                jobs=jobs, with_transcript=with_transcript, cluster=cluster),
+                                                jobs=jobs, with_transcript=with_transcript, cluster=cluster,
+                                                settings=settings),
                          overall=overall_progress, stage=stage_bar, log=lambda m: tqdm.write(f"ytlocal: {m}", file=sys.stderr))
     try:
         report = runner.run(list(sources), stdin=sys.stdin if "-" in sources else None)
