@@ -219,7 +219,8 @@ def test_bad_addresses_and_unreachable_schedulers_are_one_clear_line(site, tmp_p
     assert "Traceback" not in unreachable.stderr
 
 
-def test_doctor_checks_every_worker(run_cli):
+def test_doctor_checks_every_worker(run_cli, monkeypatch):
+    monkeypatch.setenv("YTLOCAL_WHISPER_MODEL", "whisper-tiny.en")  # the workers' own settings: the test models
     result = run_cli("doctor", "--cluster", "local:2")
     assert "cluster" in result.output and "local:2: 2 worker(s)" in result.output
     for label in ("ytlocal", "whisper model", "llm model", "disk (cache)"):

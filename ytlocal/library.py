@@ -115,11 +115,15 @@ def passages(segments: list[Segment], words: int = PASSAGE_WORDS) -> list[tuple[
     return out
 
 
-def fts_query(text: str) -> str | None:
+def fts_query(text: str, every: bool = False) -> str | None:
     """The user's words as an FTS5 query: each word quoted (so ``"``, ``*``, ``-``, ``NEAR``, ``OR``
-    are text, never syntax), any of them may match, bm25 ranks passages with more and rarer words first."""
-    words = re.findall(r"\w+", text, flags=re.UNICODE)
-    return " OR ".join(f'"{word}"' for word in dict.fromkeys(w.lower() for w in words)) or None
+    are text, never syntax), English stopwords left out unless there is nothing else, any of them
+    may match (``every``: all of them must), and bm25 ranks passages with more and rarer words first."""
+    from .summarization.text import STOPWORDS
+
+    words = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", text, flags=re.UNICODE)))
+    meaningful = [w for w in words if w not in STOPWORDS] or words  # "what did she say" alone: keep all
+    return (" AND " if every else " OR ").join(f'"{word}"' for word in meaningful) or None
 
 
 def video_id_of(result: Result) -> str:
@@ -231,27 +235,52 @@ class Library:
         except sqlite3.Error as error:
             raise self._error(error) from None
 
-    def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list[Hit]:
-        match = fts_query(query)
-        if match is None:
-            return []
-        sql = ("SELECT p.video_id, v.title, p.start, p.end, v.url, v.path, "
-               "highlight(passages_fts, 0, '**', '**') AS text, bm25(passages_fts) AS score "
-               "FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid JOIN videos v ON v.id = p.video_id "
-               "WHERE passages_fts MATCH ?")
+    def _ranked(self, match: str, video: str | None, limit: int) -> list[sqlite3.Row]:
+        # FTS5 ranks and cuts first (its own fast path); only the chosen rows are joined.
+        inner = "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ?"
         arguments: list = [match]
         if video is not None:
             ids = self.find(video) or [video]
-            sql += f" AND p.video_id IN ({', '.join('?' * len(ids))})"
+            inner += f" AND rowid IN (SELECT id FROM passages WHERE video_id IN ({', '.join('?' * len(ids))}))"
             arguments += ids
-        sql += " ORDER BY score LIMIT ?"
+        sql = (f"SELECT p.id, p.video_id, v.title, p.start, p.end, v.url, v.path, p.text, best.rank AS score "
+               f"FROM ({inner} ORDER BY rank LIMIT ?) AS best JOIN passages p ON p.id = best.rowid "
+               f"JOIN videos v ON v.id = p.video_id ORDER BY best.rank")
         arguments.append(limit)
         try:
-            rows = self.db.execute(sql, arguments).fetchall()
+            return self.db.execute(sql, arguments).fetchall()
         except sqlite3.Error as error:
             raise self._error(error) from None
-        return [Hit(row["video_id"], row["title"], row["start"], row["end"], row["text"], row["url"], row["path"],
-                    -float(row["score"])) for row in rows]
+
+    def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list[Hit]:
+        """The ``limit`` best passages for ``query`` (bm25), optionally of one video (id, URL, path, title)."""
+        if fts_query(query) is None:
+            return []
+        # Passages with every word first (an intersection: fast in a large library), then, if too
+        # few, passages with any of them; bm25 orders each group.
+        rows: list[sqlite3.Row] = []
+        for every in (True, False):
+            rows += [row for row in self._ranked(fts_query(query, every), video, limit)
+                     if row["id"] not in {seen["id"] for seen in rows}]
+            if len(rows) >= limit:
+                break
+        rows = rows[:limit]
+        marked = _marker(query)
+        return [Hit(row["video_id"], row["title"], row["start"], row["end"], marked(row["text"]), row["url"],
+                    row["path"], -float(row["score"])) for row in rows]
+
+
+def _marker(query: str):
+    """A function that puts the words matching the query (same stem start) in **bold**."""
+    from .summarization.text import STOPWORDS, stem
+
+    terms = [w.lower() for w in re.findall(r"\w+", query, flags=re.UNICODE)]
+    stems = sorted({stem(w)[:max(4, len(stem(w)) - 1)] if len(w) > 4 else w
+                    for w in terms if w not in STOPWORDS} or set(terms), key=len, reverse=True)
+    if not stems:
+        return lambda text: text
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+    return lambda text: pattern.sub(lambda m: f"**{m.group(0)}**", text)
 
 
 def index_quietly(settings: Settings, result: Result, **paths) -> None:

@@ -6,8 +6,11 @@ import json
 
 import click
 
+from ..errors import YtlocalError
+from ..library import Library
 from . import cli
 from .app import AppContext
+from .options import source_options, whisper_options
 
 library_option = click.option("--library", "library_dir", metavar="DIR",
                               help="The library's folder (default: library_dir setting, else the user data dir).")
@@ -154,3 +157,73 @@ def library_reindex(app: AppContext, library_dir) -> None:
     with _open(app, library_dir) as store:
         count = store.rebuild_index()
         click.echo(f"reindexed {count} passage(s) in {store.path}")
+
+
+@cli.command()
+@click.argument("question")
+@click.argument("sources", nargs=-1)
+@click.option("--llm", metavar="NAME|FILE.gguf",
+              help="Catalog name or GGUF file (default: the strongest installed catalog LLM).")
+@click.option("--json", "as_json", is_flag=True, help="The answer, its citations and the passages as JSON.")
+@library_option
+@whisper_options("--audio-language")
+@source_options
+@click.pass_context
+def ask(ctx: click.Context, question, sources, llm, as_json, library_dir, **options) -> None:
+    """Answer a question from the videos you have (or the SOURCES named, transcribed first if needed)
+    with the local LLM, citing [mm:ss]; only answers the passages support, else shows the passages.
+
+    Example: ytlocal ask "what did she say about analogies?" https://youtu.be/VIDEO_ID
+    """
+    from ..ask import ASK_PROMPT_VERSION, PASSAGES_SHOWN, answer_question
+    from ..library import library_dir as default_dir
+    from ..summarization.llm import CallCache, LlmSession, load_backend
+    from .app import Outcome, StageBar, _acquired_items, _build_pipeline
+
+    settings, pipeline = _build_pipeline(ctx.obj, output_dir=None, llm=llm, **options)
+    pipeline.llm_model  # an unknown or missing model fails before any download
+    wanted: list[str] = []
+    outcome = Outcome()
+    if sources:
+        with StageBar() as bar:
+            for item in _acquired_items(pipeline, list(sources), outcome, bar):
+                try:
+                    pipeline.transcribe(item, progress=bar)
+                except YtlocalError as error:
+                    bar.close()
+                    outcome.fail(item.source, error)
+                    continue
+                bar.close()
+                with Library(library_dir or default_dir(settings)) as store:
+                    wanted.append(store.add(item))
+        if not wanted:
+            outcome.finish(ctx, "sources")
+            return
+    with Library(library_dir or default_dir(settings)) as store:
+        if not store.videos():
+            click.echo(f"the library at {store.path} is empty: summarize or transcribe videos first, name them "
+                       f"after the question, or `ytlocal library add FOLDER`", err=True)
+            return
+        hits = []
+        for video_id in wanted or [None]:
+            hits += store.search(question, video=video_id, limit=PASSAGES_SHOWN)
+        hits = sorted(hits, key=lambda hit: -hit.score)[:PASSAGES_SHOWN]
+    model = pipeline.llm_model
+    session = LlmSession(load_backend(model, pipeline.n_ctx, pipeline.llm_threads, pipeline.llm_gpu_layers),
+                         CallCache(pipeline.cache_dir), ASK_PROMPT_VERSION)
+    answer = answer_question(question, hits, session)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        if answer.grounded:
+            click.echo(answer.text())
+        elif hits:
+            click.echo("No answer that these passages support; the closest passages:")
+        else:
+            click.echo(f"nothing in the library matches {question!r}")
+        if hits:
+            click.echo("")
+        for number, hit in enumerate(answer.passages, 1):
+            click.echo(f"[{number}] {hit.title}  {hit.link}")
+            click.echo(f"    {hit.text}")
+    outcome.finish(ctx, "sources")
