@@ -12,5 +12,8 @@ YT="$VENV/bin/ytlocal"
 OUT="$ROOT/out/demo"
 "$YT" summarize "$ROOT/scripts/sample/bees-talk.opus" -o "$OUT" --with-transcript --timings
 echo
+"$YT" search "wild flowers" -n 1          # the summarized talk is in the library now
+"$YT" ask "How can farmers help bees?"   # an answer only where the passages support it
+echo
 echo "Demo done. The summary (and transcript) of the bundled sample are in $OUT:"
 ls -1 "$OUT"

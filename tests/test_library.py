@@ -11,6 +11,8 @@ from ytlocal.errors import LibraryError
 from ytlocal.library import Library, fts_query, passages
 from ytlocal.records import Media, Result, Segment, Transcript
 
+from test_batch import site, talk_audio  # noqa: F401  (the loopback video site of the batch tests)
+
 TALKS = {
     "bees": ["Honey bees pollinate apple trees and almonds.", "A colony can hold fifty thousand workers in summer.",
              "Farmers plant wild flowers to help them."],
@@ -156,3 +158,59 @@ def test_summarize_adds_the_video_and_search_finds_it(run_cli, talk_m4a, tmp_pat
     assert video["summary_path"].endswith(".md") and video["llm_model"] == "smollm2-135m-instruct"
     removed = run_cli("library", "rm", video["id"])
     assert removed.exit_code == 0 and json.loads(run_cli("search", "bees", "--json").stdout) == []
+
+
+def test_a_kill_during_indexing_leaves_the_previous_entry_whole(tmp_path):
+    """A process killed (SIGKILL) in the middle of indexing a long transcript: the library still has
+    the previous entry of that video, complete, and nothing of the new one."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO_ROOT
+
+    folder = tmp_path / "library"
+    with Library(folder) as library:
+        library.add(talk("bees"))
+    script = f"""
+import sys
+sys.path.insert(0, {str(REPO_ROOT)!r})
+sys.path.insert(0, {str(REPO_ROOT / "tests")!r})
+import ytlocal.library as module
+from test_library import talk
+rows = [(float(i), float(i) + 1, f"replacement passage number {{i}} about hives") for i in range(2_000_000)]
+module.passages = lambda segments: rows
+print("indexing", flush=True)
+module.Library({str(folder)!r}).add(talk("bees"))
+print("finished", flush=True)
+"""
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "indexing"
+    time.sleep(1.5)
+    assert process.poll() is None, "indexing finished before the kill"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with Library(folder) as library:
+        assert library.rebuild_index() == 1  # the integrity check passes; the old passage only
+        assert library.search("replacement hives") == []
+        assert "pollinate" in library.search("pollinate")[0].text
+
+
+@pytest.mark.integration
+def test_a_batch_adds_its_videos_and_library_add_takes_a_batch_folder(site, run_cli, tmp_path):  # noqa: F811
+    from test_batch import good_sources
+
+    out = tmp_path / "batch"
+    result = run_cli("batch", *good_sources(site)[:2], "--whisper-model", "whisper-tiny.en", "-o", str(out),
+                     "--with-transcript", "-f", "md", "-f", "json")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(run_cli("search", "sediment mountains", "--json").stdout)
+    assert hits and hits[0]["url"].endswith("/rivers.html") and hits[0]["link"].startswith("[00:")
+    other = str(tmp_path / "other-library")
+    added = run_cli("library", "add", str(out), "--library", other)
+    assert added.exit_code == 0 and "added 2 transcript(s)" in added.output, added.output
+    listed = json.loads(run_cli("library", "list", "--json", "--library", other).stdout)
+    titles = sorted(row["title"] for row in listed)
+    assert len(titles) == 2 and titles[0].startswith("Talk about bees") and titles[1].startswith("Talk about rivers")
+    assert json.loads(run_cli("search", "sediment", "--json", "--library", other).stdout)

@@ -177,7 +177,10 @@ class Library:
         media = result.about
         video_id = video_id_of(result)
         rows = passages(transcript.segments)
-        path = None if media is not None and media.url else str(result.source)
+        path = None
+        if media is None or not media.url:  # a local file: where it is, whatever folder we ran from
+            local = Path(result.source).expanduser()
+            path = str(local.resolve()) if local.exists() else str(result.source)
         summary = result.summary
         try:
             with closing(self.db.cursor()) as cursor:
