@@ -129,7 +129,7 @@ def test_library_add_folders_and_other_languages(run_cli, tmp_path):
     library = str(tmp_path / "library")
     added = run_cli("library", "add", str(folder), "--library", library)
     assert added.exit_code == 0, added.output
-    assert "added 1 transcript(s)" in added.output and "skipped 1 file(s)" in added.output
+    assert "added 1 transcript(s) or summaries" in added.output and "skipped 1 file(s)" in added.output
     found = json.loads(run_cli("search", "Straße", "--json", "--library", library).stdout)
     assert len(found) == 1 and found[0]["link"].endswith("vortrag.srt 00:01")
     assert json.loads(run_cli("search", "ubergang", "--json", "--library", library).stdout)  # diacritics folded
@@ -158,6 +158,14 @@ def test_summarize_adds_the_video_and_search_finds_it(run_cli, talk_m4a, tmp_pat
     assert video["summary_path"].endswith(".md") and video["llm_model"] == "smollm2-135m-instruct"
     removed = run_cli("library", "rm", video["id"])
     assert removed.exit_code == 0 and json.loads(run_cli("search", "bees", "--json").stdout) == []
+    # A folder of summaries only (a batch run without --with-transcript): its timed statements are indexed.
+    other = str(tmp_path / "summaries-only")
+    added = run_cli("library", "add", str(tmp_path / "out"), "--library", other)
+    assert "added 1 transcript(s) or summaries" in added.output, added.output
+    [entry] = json.loads(run_cli("library", "list", "--json", "--library", other).stdout)
+    assert entry["title"] == video["title"] and entry["passages"] >= 1
+    hits = json.loads(run_cli("search", "bees", "--json", "--library", other).stdout)
+    assert hits and hits[0]["start"] is not None
 
 
 def test_a_kill_during_indexing_leaves_the_previous_entry_whole(tmp_path):
@@ -209,7 +217,7 @@ def test_a_batch_adds_its_videos_and_library_add_takes_a_batch_folder(site, run_
     assert hits and hits[0]["url"].endswith("/rivers.html") and hits[0]["link"].startswith("[00:")
     other = str(tmp_path / "other-library")
     added = run_cli("library", "add", str(out), "--library", other)
-    assert added.exit_code == 0 and "added 2 transcript(s)" in added.output, added.output
+    assert added.exit_code == 0 and "added 2 transcript(s) or summaries" in added.output, added.output
     listed = json.loads(run_cli("library", "list", "--json", "--library", other).stdout)
     titles = sorted(row["title"] for row in listed)
     assert len(titles) == 2 and titles[0].startswith("Talk about bees") and titles[1].startswith("Talk about rivers")

@@ -23,10 +23,10 @@ import platformdirs
 
 from .config import APP_NAME, Settings
 from .errors import LibraryError
-from .records import Result, Segment, Transcript
+from .records import Media, Result, Segment, Transcript
 
 DB_NAME = "library.sqlite"
-SUMMARY_SUFFIXES = (".summary.json", ".summary.txt")  # summaries written beside transcripts, not transcripts
+SUMMARY_SUFFIXES = (".summary.json", ".summary.txt", ".hashnode.md")  # summaries written beside transcripts, not transcripts
 PASSAGE_WORDS = 60  # a passage: consecutive segments up to about this many words
 BUSY_TIMEOUT_S = 10.0
 
@@ -297,31 +297,68 @@ def index_quietly(settings: Settings, result: Result, **paths) -> None:
         logging.getLogger(__name__).warning("not added to the library: %s", error)
 
 
+_FRONT = re.compile(r'^(title|source|duration): "?(.*?)"?$', re.M)
+_BULLET = re.compile(r"^\s*[-*] \[(\d{1,2}:\d{2}(?::\d{2})?)\](?:\(([^)\s]*)\))?\s+(.+)$", re.M)
+
+
+def _seconds(clock_text: str) -> float:
+    total = 0.0
+    for part in clock_text.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def read_summary_markdown(path: Path) -> Result:
+    """A summary ``.md`` written by ytlocal, as a Result whose transcript is its timed statements: what
+    a batch folder holds when it was run without --with-transcript."""
+    from .errors import SourceError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourceError(f"{path}: cannot read it ({error})") from None
+    if not text.startswith("---\n") or "generator: \"ytlocal" not in text.split("\n---", 1)[0]:
+        raise SourceError(f"{path} is not a summary written by ytlocal")
+    front = dict(_FRONT.findall(text.split("\n---", 1)[0]))
+    segments = [Segment(_seconds(clock), _seconds(clock), statement.strip()) for clock, _url, statement in
+                _BULLET.findall(text)]
+    if not segments:
+        raise SourceError(f"{path}: a summary without timed statements")
+    source = front.get("source") or str(path)
+    url = source if source.startswith(("http://", "https://")) else None
+    media = Media(key="summary-" + hashlib.sha256(source.encode()).hexdigest()[:16], source=source, audio_path=None,
+                  title=front.get("title") or path.stem, extractor="summary", video_id="summary",
+                  duration=_seconds(front["duration"]) if re.fullmatch(r"[\d:]+", front.get("duration", "")) else None,
+                  webpage_url=url)
+    return Result(str(path) if url is None else url, media=media, transcript=Transcript(segments))
+
+
 def transcript_files(paths: Iterable[str]) -> tuple[list[tuple[Path, bool]], list[str]]:
     """The transcript files named (files, or folders searched recursively), each with whether it was
     named itself (else found in a folder: one that is not a transcript is skipped, not an error), and
     the names that are neither."""
     from .pipeline import TRANSCRIPT_SUFFIXES
 
+    INDEXED_SUFFIXES = (*TRANSCRIPT_SUFFIXES, ".md")  # a summary only where no transcript of it is there
     found: list[tuple[Path, bool]] = []
     problems: list[str] = []
     for name in paths:
         path = Path(name).expanduser()
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TRANSCRIPT_SUFFIXES
-                            and not p.name.endswith(SUMMARY_SUFFIXES)
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INDEXED_SUFFIXES
+                            and not p.name.endswith(SUMMARY_SUFFIXES) and p.name != "index.md"
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
             # ytlocal writes a transcript as .txt, .srt and .json side by side: index the richest one.
             by_stem: dict[Path, Path] = {}
             for candidate in inside:
                 key = candidate.with_suffix("")
-                order = TRANSCRIPT_SUFFIXES.index(candidate.suffix.lower())
-                if key not in by_stem or order < TRANSCRIPT_SUFFIXES.index(by_stem[key].suffix.lower()):
+                order = INDEXED_SUFFIXES.index(candidate.suffix.lower())
+                if key not in by_stem or order < INDEXED_SUFFIXES.index(by_stem[key].suffix.lower()):
                     by_stem[key] = candidate
             if not by_stem:
                 problems.append(f"{name}: no transcript files (.json, .srt, .vtt, .txt) in it")
             found.extend((candidate, False) for candidate in sorted(by_stem.values()))
-        elif path.is_file() and path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+        elif path.is_file() and path.suffix.lower() in INDEXED_SUFFIXES:
             found.append((path, True))
         else:
             problems.append(f"{name}: not a transcript file or folder")

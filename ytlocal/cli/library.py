@@ -67,12 +67,13 @@ def library() -> None:
 @library_option
 @click.pass_obj
 def library_add(app: AppContext, paths, library_dir) -> None:
-    """Add transcript files (.json, .srt, .vtt, .txt) or folders of them (e.g. batch folders).
+    """Add transcripts (.json, .srt, .vtt, .txt), ytlocal summaries (.md, where no transcript of the
+    same video is beside it) or folders of them (e.g. batch folders).
 
     Example: ytlocal library add talk.srt ~/summaries/
     """
     from ..errors import BatchIncomplete, SourceError
-    from ..library import transcript_files
+    from ..library import read_summary_markdown, transcript_files
     from ..records import Result
     from ..transcript import read_transcript
 
@@ -81,19 +82,21 @@ def library_add(app: AppContext, paths, library_dir) -> None:
     with _open(app, library_dir) as store:
         for path, named in files:
             try:
-                transcript = read_transcript(path)
+                if path.suffix.lower() == ".md":
+                    store.add(read_summary_markdown(path), summary_path=path)
+                else:
+                    store.add(Result(str(path), transcript=read_transcript(path)), transcript_path=path)
             except SourceError as error:
                 if named:
                     problems.append(str(error))
-                else:  # a folder's other .json/.txt files (a summary's, a config)
+                else:  # a folder's other .json/.txt/.md files (a config, notes)
                     skipped += 1
                 continue
-            store.add(Result(str(path), transcript=transcript), transcript_path=path)
             added += 1
     for problem in problems:
         click.echo(f"ytlocal: {problem}", err=True)
     note = f" (skipped {skipped} file(s) in folders that are not transcripts)" if skipped else ""
-    click.echo(f"added {added} transcript(s) to {store.path}{note}")
+    click.echo(f"added {added} transcript(s) or summaries to {store.path}{note}")
     if problems:
         raise BatchIncomplete(f"{len(problems)} path(s) could not be added (see above)")
 
