@@ -43,17 +43,7 @@ def right_passages(library, video_id: str, groups: list[list[str]]) -> set[int]:
 
 def hit_ids(library, query: str, limit: int) -> list[int]:
     """The passage ids `ytlocal search` returns, in order."""
-    found: list[int] = []
-    for every in (True, False):
-        from ytlocal.library import fts_query
-
-        match = fts_query(query, every)
-        if match is None:
-            return []
-        found += [row["id"] for row in library._ranked(match, None, limit) if row["id"] not in found]
-        if len(found) >= limit:
-            break
-    return found[:limit]
+    return [hit.passage_id for hit in library.search(query, limit=limit)]
 
 
 def scale_test(videos: int, folder: Path) -> None:
