@@ -84,7 +84,7 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=0, help="also time search in N synthetic one-hour transcripts")
     args = parser.parse_args()
 
-    from ytlocal.ask import ASK_PROMPT_VERSION, PASSAGES_SHOWN, answer_question
+    from ytlocal.answer import ASK_PROMPT_VERSION, PASSAGES_SHOWN, answer_question
     from ytlocal.config import load_settings, resolve_models_dir
     from ytlocal.library import Library
     from ytlocal.records import Result

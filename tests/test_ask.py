@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ytlocal.ask import NOT_FOUND, answer_question, check_sentence
+from ytlocal.answer import NOT_FOUND, answer_question, check_sentence
 from ytlocal.library import Hit
 from ytlocal.summarization.llm import Generation
 
@@ -116,3 +116,16 @@ def test_prompt_echoes_are_dropped_from_kept_sentences():
     answer = answer_question("What do bees pollinate?", PASSAGES,
                              Scripted("The answer is: Honey bees pollinate apple trees and almonds [1]."))
     assert answer.sentences == [("Honey bees pollinate apple trees and almonds.", [1])]
+
+
+@pytest.mark.integration
+def test_the_python_api_searches_and_asks(talk_m4a, tmp_path):
+    import ytlocal
+
+    options = {"whisper_model": "whisper-tiny.en", "library_dir": tmp_path / "library"}
+    answer = ytlocal.ask("Why do honey bees matter to farmers?", [str(talk_m4a)], **options)
+    assert answer.passages and answer.passages[0].path == str(talk_m4a)
+    assert answer.grounded or answer.text() == ""
+    hits = ytlocal.search("honeybee colony", **options)
+    assert hits and "**" in hits[0].text and hits[0].link.startswith(str(talk_m4a))
+    assert ytlocal.search("zyzzyva", **options) == []

@@ -104,6 +104,13 @@ def test_readme_python_api_example_runs_from_the_wheel(installed, test_models_st
     assert len(failed) == 1 and "no-such-file.mp3" in failed[0]
     assert sum(1 for line in lines if line.startswith(("Talk ", "talk "))) >= 2
 
+    # The second example: search and ask, in the same folder and home.
+    search_code = re.findall(r"```python\n(.*?)```", section, re.S)[1]
+    result = subprocess.run([str(installed / "bin" / "python"), "-c", search_code], cwd=tmp_path, timeout=600,
+                            env=_env(test_models_store, tmp_path / "home"), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()  # the answer, or the links of the passages it would rest on
+
 
 def test_api_errors_are_the_documented_classes(test_models_store, tmp_path):
     import ytlocal

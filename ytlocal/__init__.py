@@ -15,21 +15,27 @@ The front door::
 
     transcript = ytlocal.transcribe("talk.mp3", whisper_model="whisper-tiny.en")
 
+    for hit in ytlocal.search("protein folding"):              # everything transcribed so far
+        print(hit.title, hit.link, hit.text)
+    answer = ytlocal.ask("What did she say about analogies?")  # only what the passages support
+    print(answer.text() if answer.grounded else "no grounded answer")
+
     with ytlocal.Session(length="short") as session:           # models stay loaded across calls
         for result in session.summarize_many(["https://www.youtube.com/@channel/videos"]):
             print(result.title, result.error or result.summary.tldr)
 
-:func:`summarize`, :func:`summarize_many`, :func:`transcribe` and :class:`Session` take the same
+:func:`summarize`, :func:`summarize_many`, :func:`transcribe`, :func:`search`, :func:`ask` and
+:class:`Session` take the same
 options as the command line; errors are the classes in :mod:`ytlocal.errors`.
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["Media", "Result", "Session", "Summary", "Transcript", "YtlocalError", "__version__", "summarize",
-           "summarize_many", "transcribe"]
+__all__ = ["Media", "Result", "Session", "Summary", "Transcript", "YtlocalError", "__version__", "ask", "search",
+           "summarize", "summarize_many", "transcribe"]
 
 _LAZY = {
-    "Session": "api", "summarize": "api", "summarize_many": "api", "transcribe": "api",
+    "Session": "api", "summarize": "api", "summarize_many": "api", "transcribe": "api", "search": "api", "ask": "api",
     "Media": "records", "Result": "records", "Summary": "records", "Transcript": "records",
     "YtlocalError": "errors",
 }

@@ -60,6 +60,8 @@ class Session:
         batched: Use faster-whisper's batched pipeline (the default) or plain sequential decoding.
         cookies, cookies_from_browser, rate_limit, retries: Passed to yt-dlp.
         models_dir, cache_dir: Where models and caches live (default: as ``ytlocal doctor`` shows).
+        library_dir: Where the library that :meth:`search` and :meth:`ask` use lives (default: the
+            ``library_dir`` setting, else the platform data dir).
         config: A config file to read instead of the default one.
 
     Raises:
@@ -75,12 +77,12 @@ class Session:
                  batched: bool = True, cookies: str | None = None, cookies_from_browser: str | None = None,
                  rate_limit: str | None = None, retries: int = 3, models_dir: str | Path | None = None,
                  cache_dir: str | Path | None = None, config: str | Path | None = None,
-                 _settings: Settings | None = None):
+                 library_dir: str | Path | None = None, _settings: Settings | None = None):
         settings = _settings or load_settings(
             config, models_dir=str(models_dir) if models_dir else None, cache_dir=str(cache_dir) if cache_dir else None,
             whisper_model=whisper_model, llm_model=llm, device=device, threads=threads, language=spoken_language,
             llm_gpu_layers=llm_gpu_layers,
-            offline=True if offline else None)
+            offline=True if offline else None, library_dir=str(library_dir) if library_dir else None)
         self.settings = settings
         store = ModelStore(resolve_models_dir(settings)[0])
         explicit = settings.origins.get("llm_model", "default") != "default"
@@ -173,6 +175,40 @@ class Session:
             raise first.error
         return first
 
+    def library(self):
+        """The :class:`~ytlocal.library.Library` this session adds to and searches (close it after use)."""
+        from .library import Library, library_dir
+
+        return Library(library_dir(self.settings))
+
+    def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list:
+        """The best passages for ``query`` in the library (bm25), as :class:`~ytlocal.library.Hit`
+        (``title``, ``text`` with matches in bold, ``start``, ``link``); ``video`` limits it to one
+        video (id, URL, path or title)."""
+        with self.library() as library:
+            return library.search(query, video=video, limit=limit)
+
+    def ask(self, question: str, sources: Iterable[str] = (), *, progress: Progress = no_progress):
+        """Answer ``question`` with the local LLM from the library's passages, or from ``sources``
+        (transcribed and added to the library first). Only sentences the cited passages support
+        are kept; when none is, ``answer.grounded`` is False and ``answer.passages`` are the best ones.
+
+        Returns:
+            An :class:`~ytlocal.answer.Answer` (``text()``, ``sentences``, ``passages``, ``refused``).
+
+        Raises:
+            SourceError, ModelError, TranscriptionError: a source or a model failed.
+        """
+        from .answer import ask_library
+
+        with self.library() as library:
+            videos = []
+            for item in self.results(list(sources), summarize=False, progress=progress):
+                if item.error is not None:
+                    raise item.error
+                videos.append(library.add(item))
+            return ask_library(library, question, self.pipeline, videos or None)
+
     def close(self) -> None:
         """Free the loaded models (they load again on the next call)."""
         from .summarization.llm import close_backends
@@ -236,3 +272,15 @@ def transcribe(source: str, *, progress: Progress = no_progress, **options) -> T
     """
     with Session(**options) as session:
         return session.transcribe(source, progress=progress)
+
+
+def search(query: str, *, video: str | None = None, limit: int = 10, **options) -> list:
+    """Search everything ytlocal has transcribed (the library): see :meth:`Session.search`."""
+    with Session(**options) as session:
+        return session.search(query, video=video, limit=limit)
+
+
+def ask(question: str, sources: Iterable[str] = (), *, progress: Progress = no_progress, **options):
+    """Answer a question from the library or from ``sources``: see :meth:`Session.ask`."""
+    with Session(**options) as session:
+        return session.ask(question, sources, progress=progress)

@@ -178,9 +178,8 @@ def ask(ctx: click.Context, question, sources, llm, as_json, library_dir, **opti
 
     Example: ytlocal ask "what did she say about analogies?" https://youtu.be/VIDEO_ID
     """
-    from ..ask import ASK_PROMPT_VERSION, PASSAGES_SHOWN, answer_question
+    from ..answer import ask_library
     from ..library import library_dir as default_dir
-    from ..summarization.llm import CallCache, LlmSession, load_backend
     from .app import Outcome, StageBar, _acquired_items, _build_pipeline
 
     settings, pipeline = _build_pipeline(ctx.obj, output_dir=None, llm=llm, **options)
@@ -207,14 +206,8 @@ def ask(ctx: click.Context, question, sources, llm, as_json, library_dir, **opti
             click.echo(f"the library at {store.path} is empty: summarize or transcribe videos first, name them "
                        f"after the question, or `ytlocal library add FOLDER`", err=True)
             return
-        hits = []
-        for video_id in wanted or [None]:
-            hits += store.search(question, video=video_id, limit=PASSAGES_SHOWN)
-        hits = sorted(hits, key=lambda hit: -hit.score)[:PASSAGES_SHOWN]
-    model = pipeline.llm_model
-    session = LlmSession(load_backend(model, pipeline.n_ctx, pipeline.llm_threads, pipeline.llm_gpu_layers),
-                         CallCache(pipeline.cache_dir), ASK_PROMPT_VERSION)
-    answer = answer_question(question, hits, session)
+        answer = ask_library(store, question, pipeline, wanted or None)
+    hits = answer.passages
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:

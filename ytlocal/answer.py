@@ -130,3 +130,19 @@ def answer_question(question: str, hits: list[Hit], session, max_tokens: int = A
         else:
             result.refused.append((clean, why))
     return result
+
+
+def ask_library(library, question: str, pipeline, videos: list[str] | None = None) -> Answer:
+    """Answer ``question`` from ``library`` (a :class:`~ytlocal.library.Library`): the best passages of
+    the given videos (ids, URLs, paths or titles) or of the whole library, then the model of
+    ``pipeline`` (loaded only when there are passages to show it)."""
+    from .summarization.llm import CallCache, LlmSession, load_backend
+
+    hits: list[Hit] = []
+    for video in videos or [None]:
+        hits += library.search(question, video=video, limit=PASSAGES_SHOWN)
+    hits = sorted(hits, key=lambda hit: -hit.score)[:PASSAGES_SHOWN]
+    if not hits:
+        return Answer(question, [])
+    backend = load_backend(pipeline.llm_model, pipeline.n_ctx, pipeline.llm_threads, pipeline.llm_gpu_layers)
+    return answer_question(question, hits, LlmSession(backend, CallCache(pipeline.cache_dir), ASK_PROMPT_VERSION))
