@@ -13,6 +13,8 @@ from ytlocal.summarization import SummarizeOptions, summarize_transcript
 from ytlocal.summarization.llm import load_backend
 from ytlocal.summarization.text import content_words, max_ngram_repeats
 from ytlocal.records import Media
+
+from conftest import REPO_ROOT
 from ytlocal.transcript import Segment, Transcript, write_transcript
 
 from media import TALK_TEXT
@@ -356,3 +358,23 @@ def test_a_prompt_gives_the_same_logits_whatever_came_before(test_models_store):
         shared.llama.eval(tokens[kept:])
         assert np.array_equal(logits(shared), expected), f"after {before[-30:]!r}"
     shared.llama.close()
+
+
+def test_the_answer_does_not_depend_on_the_thread_count(test_models_store):
+    """Threads change with the load (LoadAwareThreads) and differ between cluster workers; with flash
+    attention over a prompt evaluated in blocks, 1 and 2 threads wrote different answers to the same
+    ask prompt, so it is off."""
+    from ytlocal.summarization.llm import LlamaBackend, SamplingOptions
+
+    model = test_models_store.resolve("smollm2-135m-instruct", "llm")
+    talk = (REPO_ROOT / "tests" / "data" / "talk.txt").read_text()
+    passages = "\n\n".join(f"[{n}] {talk}" for n in range(1, 4))
+    messages = [{"role": "system", "content": "You answer questions using only the numbered passages. Cite them "
+                                              "like [2]."},
+                {"role": "user", "content": f"Passages:\n\n{passages}\n\nQuestion: How can farmers help bees?"}]
+    texts = []
+    for threads in (1, 2):
+        backend = LlamaBackend(model, n_ctx=2048, threads=threads)
+        texts.append(backend.chat(messages, 120, SamplingOptions()).text)
+        backend.llama.close()
+    assert texts[0] == texts[1]
