@@ -25,7 +25,6 @@ import hashlib
 import logging
 import os
 import pickle
-import shutil
 import socket
 import time
 from contextlib import contextmanager
@@ -147,13 +146,10 @@ def _missing_models(pipeline: "Pipeline") -> list[str]:
 
 
 def check_worker(template: "Pipeline", token: str, same_machine: bool) -> dict[str, Any]:
-    """Runs on every worker (``Client.run``): its ytlocal version, missing models and free disk."""
+    """Runs on every worker (``Client.run``): its ytlocal version and the models it lacks (disk and the
+    rest: ``ytlocal doctor --cluster``)."""
     pipeline = _worker_pipeline(template, token, same_machine)
-    cache = pipeline.cache_dir
-    cache.mkdir(parents=True, exist_ok=True)
-    return {"version": __version__, "host": socket.gethostname(), "missing": _missing_models(pipeline),
-            "models_dir": str(pipeline.store.root), "cache_dir": str(cache),
-            "free_gb": shutil.disk_usage(cache).free / 1e9}
+    return {"version": __version__, "missing": _missing_models(pipeline)}
 
 
 def run_video(template: "Pipeline", token: str, same_machine: bool, planned: "Planned", retries: int,

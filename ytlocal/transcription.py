@@ -219,10 +219,6 @@ def _pause_near_end(audio: "np.ndarray", search: int) -> int:
     return tail_start + (start + end) // 2
 
 
-class _GpuFailed(Exception):
-    """The first call on the GPU failed (a CUDA library is missing or broken)."""
-
-
 class WhisperEngine:
     """A loaded faster-whisper model. Load once, transcribe many files (loading takes seconds)."""
 
@@ -232,26 +228,27 @@ class WhisperEngine:
         with offline_model_load():
             from faster_whisper import BatchedInferencePipeline, WhisperModel
 
+            def load(on: str, compute_type: str):
+                return WhisperModel(str(model.path), device=on, compute_type=compute_type, cpu_threads=threads,
+                                    local_files_only=True)
+
             try:
-                if self.device == "cuda":
-                    try:
-                        self.whisper = WhisperModel(str(model.path), device="cuda", compute_type=self.compute_type,
-                                                    cpu_threads=threads, local_files_only=True)
+                try:
+                    self.whisper = load(self.device, self.compute_type)
+                    if self.device == "cuda":
                         self._first_gpu_call()
-                    except _GpuFailed:
+                except Exception as error:  # on CUDA: CTranslate2's RuntimeError, a CUDA library or driver
+                    if self.device != "cuda":
                         raise
-                    except Exception as error:  # CTranslate2's RuntimeError: a CUDA library or driver
-                        raise _GpuFailed(str(error).splitlines()[0] if str(error) else type(error).__name__) from error
-                else:
-                    self.whisper = WhisperModel(str(model.path), device="cpu", compute_type=self.compute_type,
-                                                cpu_threads=threads, local_files_only=True)
-            except _GpuFailed as failed:
-                if device == "cuda":
-                    raise TranscriptionError(f"--device cuda: the GPU failed ({failed}); {CUDA_FIX}") from failed
-                _warn_once(f"whisper runs on the CPU: the GPU failed ({failed}); to use it, {CUDA_FIX} to silence this")
-                self.device, self.compute_type = "cpu", "int8"
-                self.whisper = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=threads,
-                                            local_files_only=True)
+                    failed = str(error).splitlines()[0] if str(error) else type(error).__name__
+                    if device == "cuda":
+                        raise TranscriptionError(f"--device cuda: the GPU failed ({failed}); {CUDA_FIX}") from error
+                    _warn_once(f"whisper runs on the CPU: the GPU failed ({failed}); to use it, {CUDA_FIX} to "
+                               f"silence this")
+                    self.device, self.compute_type = "cpu", "int8"
+                    self.whisper = load("cpu", "int8")
+            except TranscriptionError:
+                raise
             except Exception as error:  # CTranslate2 raises RuntimeError/ValueError for bad model folders
                 raise TranscriptionError(f"cannot load whisper model {model.name} from {model.path}: {error}") from error
         log.debug("whisper %s loaded on %s (%s, %d threads)", model.name, self.device, self.compute_type, threads)
@@ -264,11 +261,8 @@ class WhisperEngine:
         import numpy as np
         from faster_whisper.audio import pad_or_trim
 
-        try:
-            features = pad_or_trim(self.whisper.feature_extractor(np.zeros(SAMPLING_RATE, dtype=np.float32)))
-            self.whisper.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[np.newaxis])))
-        except Exception as error:  # RuntimeError from CTranslate2 or CUDA
-            raise _GpuFailed(str(error).splitlines()[0] if str(error) else type(error).__name__) from error
+        features = pad_or_trim(self.whisper.feature_extractor(np.zeros(SAMPLING_RATE, dtype=np.float32)))
+        self.whisper.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[np.newaxis])))
 
     @property
     def is_english_only(self) -> bool:
@@ -287,8 +281,8 @@ class WhisperEngine:
             segments, info = self.batched.transcribe(audio, batch_size=options.batch_size,
                                                      **{**common, "language": language})
             for segment in segments:
-                words = _shifted([Word(float(w.start), float(w.end), w.word, float(w.probability))
-                                  for w in (segment.words or [])], start)
+                words = [Word(float(w.start) + start, float(w.end) + start, w.word, float(w.probability))
+                         for w in (segment.words or [])]
                 if words:
                     collected.extend(split_on_words(words))
                 elif segment.text.strip():
@@ -352,10 +346,6 @@ class WhisperEngine:
             model_sha256=self.model.sha256,
             options={**options.key_dict(), "device": self.device, "compute_type": self.compute_type},
         )
-
-
-def _shifted(words: list[Word], offset: float) -> list[Word]:
-    return [Word(w.start + offset, w.end + offset, w.word, w.probability) for w in words]
 
 
 def split_on_words(words: list[Word]) -> list[Segment]:

@@ -117,9 +117,9 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
                 continue
             for warning in summary.warnings:
                 click.echo(f"ytlocal: warning: {warning}", err=True)
-            index_quietly(settings, item, summary_path=written[0] if written else None,
-                          transcript_path=next((p for p in written if p.suffix == ".json"
-                                                and not p.name.endswith(".summary.json")), None))
+            summaries = 0 if to_stdout else len(formats)  # item.write returns the summaries first
+            index_quietly(settings, item, summary_path=written[0] if summaries else None,
+                          transcript_path=next((p for p in written[summaries:] if p.suffix == ".json"), None))
             if written:
                 click.echo(f"{item.title}: " + ", ".join(str(p) for p in written), err=to_stdout)
     if timings:

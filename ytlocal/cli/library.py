@@ -7,7 +7,6 @@ import json
 import click
 
 from ..errors import YtlocalError
-from ..library import Library
 from . import cli
 from .app import AppContext
 from .options import source_options, whisper_options
@@ -35,7 +34,7 @@ def search(app: AppContext, query, video, limit, as_json, library_dir) -> None:
     Example: ytlocal search "protein folding"
     """
     with _open(app, library_dir) as library:
-        if not library.videos():
+        if library.is_empty():
             click.echo(f"the library at {library.path} is empty: videos you summarize or transcribe are added to "
                        f"it, and `ytlocal library add FOLDER` adds transcripts you already have", err=True)
             if as_json:
@@ -179,30 +178,28 @@ def ask(ctx: click.Context, question, sources, llm, as_json, library_dir, **opti
     Example: ytlocal ask "what did she say about analogies?" https://youtu.be/VIDEO_ID
     """
     from ..answer import ask_library
-    from ..library import library_dir as default_dir
     from .app import Outcome, StageBar, _acquired_items, _build_pipeline
 
-    settings, pipeline = _build_pipeline(ctx.obj, output_dir=None, llm=llm, **options)
+    _settings, pipeline = _build_pipeline(ctx.obj, output_dir=None, llm=llm, **options)
     pipeline.llm_model  # an unknown or missing model fails before any download
     wanted: list[str] = []
     outcome = Outcome()
-    if sources:
-        with StageBar() as bar:
-            for item in _acquired_items(pipeline, list(sources), outcome, bar):
-                try:
-                    pipeline.transcribe(item, progress=bar)
-                except YtlocalError as error:
+    with _open(ctx.obj, library_dir) as store:
+        if sources:
+            with StageBar() as bar:
+                for item in _acquired_items(pipeline, list(sources), outcome, bar):
+                    try:
+                        pipeline.transcribe(item, progress=bar)
+                    except YtlocalError as error:
+                        bar.close()
+                        outcome.fail(item.source, error)
+                        continue
                     bar.close()
-                    outcome.fail(item.source, error)
-                    continue
-                bar.close()
-                with Library(library_dir or default_dir(settings)) as store:
                     wanted.append(store.add(item))
-        if not wanted:
-            outcome.finish(ctx, "sources")
-            return
-    with Library(library_dir or default_dir(settings)) as store:
-        if not store.videos():
+            if not wanted:
+                outcome.finish(ctx, "sources")
+                return
+        if store.is_empty():
             click.echo(f"the library at {store.path} is empty: summarize or transcribe videos first, name them "
                        f"after the question, or `ytlocal library add FOLDER`", err=True)
             return

@@ -185,20 +185,21 @@ class LlamaBackend:
 
         self.model = model
         requested = n_ctx or DEFAULT_N_CTX
+        threads_used = threads or physical_cores()
+
+        def open_model(context: int):
+            return llama_cpp.Llama(model_path=str(model.path), n_ctx=context, n_threads=threads_used,
+                                   n_threads_batch=threads_used, n_batch=PROMPT_BLOCK, n_gpu_layers=self.n_gpu_layers,
+                                   flash_attn=False, seed=0, verbose=False)
+
         try:
-            self.llama = llama_cpp.Llama(
-                model_path=str(model.path), n_ctx=requested, n_threads=threads or physical_cores(),
-                n_threads_batch=threads or physical_cores(), n_batch=PROMPT_BLOCK, n_gpu_layers=self.n_gpu_layers,
-                flash_attn=False, seed=0, verbose=False,
-            )
+            self.llama = open_model(requested)
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"llama.cpp cannot load {model.path}: {error}") from error
         trained = self.llama._model.n_ctx_train()  # llama-cpp-python has no public accessor
         if n_ctx is None and trained < requested:
             # A model trained on a shorter context: never run it past what it was trained for.
-            self.llama = llama_cpp.Llama(model_path=str(model.path), n_ctx=trained, n_threads=threads or physical_cores(),
-                                         n_threads_batch=threads or physical_cores(), n_gpu_layers=self.n_gpu_layers,
-                                         n_batch=PROMPT_BLOCK, flash_attn=False, seed=0, verbose=False)
+            self.llama = open_model(trained)
         self.n_ctx = self.llama.n_ctx()
         self.n_ctx_train = trained
         self.threads = LoadAwareThreads(self.llama.n_threads, adaptive=not threads)
@@ -252,7 +253,6 @@ class LlamaBackend:
             self.current_threads = threads
         started = time.perf_counter()
         self._prompt_pending = True  # the next eval is this call's prompt (see _eval_in_blocks)
-        self._canonical = min(self._canonical, self.llama.n_tokens)
         try:
             result = self.llama.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=sampling.temperature,
