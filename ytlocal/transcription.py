@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 if TYPE_CHECKING:
     import numpy as np
 
+from .numeric import pin_blas_threads
 from .offline import offline_model_load
 from .progress import Progress, no_progress
 from .errors import TranscriptionError
@@ -313,6 +314,7 @@ class WhisperEngine:
             word_timestamps=True if options.batched else options.word_timestamps,
         )
         collected: list[Segment] = []
+        pin_blas_threads()  # the log-mel features are a BLAS product (see ytlocal.numeric)
         try:
             if options.batched:
                 language, probability, seconds = self._transcribe_windows(audio_path, options, common, duration,
