@@ -129,10 +129,11 @@ def main() -> int:
             print("not in the top 5: " + "; ".join(f"{r['q']!r}" for r in missed), file=sys.stderr)
 
         if args.ask:
-            from ytlocal.summarization.llm import CallCache, LlmSession, load_backend
+            from ytlocal.runtime.llm import CallCache, LlmSession
+            from ytlocal.runtime.models import Models
 
             store = ModelStore(resolve_models_dir(load_settings())[0])
-            backend = load_backend(store.resolve(args.llm, "llm"), None, 0, None)
+            backend = Models().chat(store.resolve(args.llm, "llm"))
             session = LlmSession(backend, CallCache(None), ASK_PROMPT_VERSION)
             chosen = rows[::max(1, len(rows) // args.ask)][:args.ask]
             grounded, timings, right_cited = 0, [], 0

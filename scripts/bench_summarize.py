@@ -59,7 +59,7 @@ def load_transcript(path: Path):
 
 
 def quality(output: str, transcript_text: str) -> dict:
-    from ytlocal.summarization.text import content_words, max_ngram_repeats, split_sentences, support, words
+    from ytlocal.text import content_words, max_ngram_repeats, split_sentences, support, words
 
     source_words = set(content_words(transcript_text))
     lower = transcript_text.lower().replace(",", "")
@@ -78,9 +78,10 @@ def quality(output: str, transcript_text: str) -> dict:
 
 
 def run_plain(transcript, model, n_ctx: int) -> tuple[str, dict]:
-    from ytlocal.summarization.llm import SamplingOptions, load_backend
+    from ytlocal.runtime.llm import SamplingOptions
+    from ytlocal.runtime.models import Models
 
-    backend = load_backend(model, n_ctx)
+    backend = Models().chat(model, n_ctx)
     sampling = SamplingOptions(repeat_penalty=1.0)
     stats = {"calls": 0, "prompt_tokens": 0, "generated_tokens": 0}
 

@@ -7,7 +7,7 @@ import pytest
 
 from ytlocal.answer import NOT_FOUND, answer_question, check_sentence
 from ytlocal.library import Hit
-from ytlocal.summarization.llm import Generation
+from ytlocal.runtime.llm import Generation
 
 PASSAGES = [
     Hit("youtube-bees", "Talk about bees", 5.0, 34.0,
@@ -96,7 +96,7 @@ def test_ask_with_the_real_model_answers_only_from_the_passages(run_cli, talk_m4
     for refused in data["refused"]:
         assert refused["reason"]
     if data["grounded"]:  # every kept sentence's names and numbers are in the passages
-        from ytlocal.summarization.text import names_and_numbers
+        from ytlocal.text import names_and_numbers
 
         for sentence in data["sentences"]:
             assert all(fact in passages_text for fact in names_and_numbers(sentence["text"]))

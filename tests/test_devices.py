@@ -85,7 +85,7 @@ def test_doctor_reports_the_device_and_why(one_gpu, monkeypatch, run_cli):
 def test_llm_offloads_every_layer_when_the_build_can(monkeypatch, test_models_store, run_cli):
     import llama_cpp
 
-    from ytlocal.summarization.llm import LlamaBackend, SamplingOptions
+    from ytlocal.runtime.llm import LlamaBackend, SamplingOptions
 
     model = test_models_store.resolve("smollm2-135m-instruct", "llm")
     assert LlamaBackend(model, n_ctx=256).n_gpu_layers == 0  # this CPU build

@@ -148,18 +148,18 @@ def test_six_hour_transcript_is_summarized_whole_in_bounded_memory(test_models_s
     import tracemalloc
 
     from ytlocal.summarization import SummarizeOptions, summarize_transcript
-    from ytlocal.summarization.llm import load_backend
+    from ytlocal.runtime.models import Models
 
     from test_summarize import TokenizerOnlyBackend
 
     model = test_models_store.resolve("smollm2-135m-instruct", "llm")
-    backend = TokenizerOnlyBackend(load_backend(model))
+    backend = TokenizerOnlyBackend(Models().chat(model))
     words = ["soil", "river", "forest", "harbor", "meadow", "canyon", "island", "valley"]
     segments = [Segment(i * 7.2, i * 7.2 + 7, f"Part {i}: the {words[i % 8]} survey of day {i // 8} noted item {i}.")
                 for i in range(3000)]  # 3000 x 7.2 s = 6 hours
     tracemalloc.start()
-    summary = summarize_transcript(Transcript(segments=segments, language="en", duration=21600), model,
-                                   SummarizeOptions(), cache_dir=None, backend=backend)
+    summary = summarize_transcript(Transcript(segments=segments, language="en", duration=21600), backend,
+                                   SummarizeOptions(), cache_dir=None)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert summary.stats["sentences"] == len(segments)

@@ -10,8 +10,8 @@ import yaml
 
 from ytlocal.errors import ModelError, SummaryError
 from ytlocal.summarization import SummarizeOptions, summarize_transcript
-from ytlocal.summarization.llm import load_backend
-from ytlocal.summarization.text import content_words, max_ngram_repeats
+from ytlocal.runtime.models import Models
+from ytlocal.text import content_words, max_ngram_repeats
 from ytlocal.records import Media
 
 from conftest import REPO_ROOT
@@ -96,10 +96,10 @@ def test_end_to_end_markdown_and_json(run_cli, site, tmp_path, talk_m4a):
 def test_same_input_same_output_and_resume_from_cache(test_models_store, tmp_path):
     transcript = Transcript(segments=[Segment(i * 5.0, i * 5.0 + 5, line)
                                       for i, line in enumerate(TALK_TEXT.splitlines())], language="en", duration=70)
-    model = test_models_store.resolve("smollm2-135m-instruct", "llm")
-    first = summarize_transcript(transcript, model, SummarizeOptions(), cache_dir=tmp_path / "a")
-    second = summarize_transcript(transcript, model, SummarizeOptions(), cache_dir=tmp_path / "b")
-    resumed = summarize_transcript(transcript, model, SummarizeOptions(), cache_dir=tmp_path / "a")
+    chat = Models().chat(test_models_store.resolve("smollm2-135m-instruct", "llm"))
+    first = summarize_transcript(transcript, chat, SummarizeOptions(), cache_dir=tmp_path / "a")
+    second = summarize_transcript(transcript, chat, SummarizeOptions(), cache_dir=tmp_path / "b")
+    resumed = summarize_transcript(transcript, chat, SummarizeOptions(), cache_dir=tmp_path / "a")
     for other in (second, resumed):
         assert (other.title, other.tldr, other.key_points, other.sections) == \
             (first.title, first.tldr, first.key_points, first.sections)
@@ -128,7 +128,7 @@ class TokenizerOnlyBackend:
     def chat(self, messages, max_tokens, sampling, stop=None):
         assert self.prompt_tokens(messages) + max_tokens <= self.n_ctx
         self.prompts.append(messages[-1]["content"])
-        from ytlocal.summarization.llm import Generation
+        from ytlocal.runtime.llm import Generation
 
         return Generation("The study reported a separate finding about soil.", 1, 1, 0.0)
 
@@ -137,13 +137,13 @@ def test_every_part_of_a_long_transcript_can_reach_the_summary(test_models_store
     """Ten contexts of input: every prompt fits the real model's context, and the chosen statements
     come from the whole length (nothing after the first context is cut off)."""
     model = test_models_store.resolve("smollm2-135m-instruct", "llm")
-    backend = TokenizerOnlyBackend(load_backend(model, n_ctx=512))
+    backend = TokenizerOnlyBackend(Models().chat(model, n_ctx=512))
     lines = [f"Item {i}: the {word} study from week {i} reported a separate finding about soil." for i, word in
              enumerate(["clay", "sand", "peat", "loam", "silt", "chalk", "gravel", "humus"] * 40)]
     segments = [Segment(i * 4.0, i * 4.0 + 4, line) for i, line in enumerate(lines)]
     assert sum(backend.count_tokens(line) for line in lines) >= 10 * 512
-    summary = summarize_transcript(Transcript(segments=segments, language="en"), model, SummarizeOptions(),
-                                   cache_dir=None, backend=backend)
+    summary = summarize_transcript(Transcript(segments=segments, language="en"), backend, SummarizeOptions(),
+                                   cache_dir=None)
     assert summary.stats["sentences"] == len(lines)
     starts = sorted(p.start for p in summary.points)
     assert starts[0] < 0.1 * segments[-1].end and starts[-1] > 0.8 * segments[-1].end
@@ -302,7 +302,7 @@ def test_the_strongest_installed_llm_is_the_default_unless_one_is_named(run_cli,
 def test_model_loads_switch_hugging_face_offline_only_while_loading(test_models_store, monkeypatch):
     import huggingface_hub.constants as hub
 
-    from ytlocal.summarization.llm import LlamaBackend
+    from ytlocal.runtime.llm import LlamaBackend
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(hub, "HF_HUB_OFFLINE", False)
@@ -318,7 +318,7 @@ def test_verbose_shows_every_fallback(run_cli, tmp_path):
     result = run_cli("-v", "summarize", str(srt), "-o", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert "ytlocal: summaries by smollm2-135m-instruct" in result.output
-    assert re.search(r"DEBUG ytlocal\.summarization\.llm: llm call \w+: not cached", result.output)
+    assert re.search(r"DEBUG ytlocal\.runtime\.llm: llm call \w+: not cached", result.output)
     assert re.search(r"DEBUG ytlocal\.registry: smollm2-135m-instruct/.*hash", result.output)
 
 
@@ -329,7 +329,7 @@ def test_a_prompt_gives_the_same_logits_whatever_came_before(test_models_store):
     local one, and must write the same summaries). Prompts are now evaluated in aligned blocks."""
     import numpy as np
 
-    from ytlocal.summarization.llm import LlamaBackend
+    from ytlocal.runtime.llm import LlamaBackend
 
     model = test_models_store.resolve("smollm2-135m-instruct", "llm")
 
@@ -364,7 +364,7 @@ def test_the_answer_does_not_depend_on_the_thread_count(test_models_store):
     """Threads change with the load (LoadAwareThreads) and differ between cluster workers; with flash
     attention over a prompt evaluated in blocks, 1 and 2 threads wrote different answers to the same
     ask prompt, so it is off."""
-    from ytlocal.summarization.llm import LlamaBackend, SamplingOptions
+    from ytlocal.runtime.llm import LlamaBackend, SamplingOptions
 
     model = test_models_store.resolve("smollm2-135m-instruct", "llm")
     talk = (REPO_ROOT / "tests" / "data" / "talk.txt").read_text()

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pytest
 
 from ytlocal.errors import SummaryError
-from ytlocal.summarization.llm import CallCache, Generation, LlmSession
+from ytlocal.runtime.llm import CallCache, Generation, LlmSession
 from ytlocal.summarization.summarizer import Summarizer
 from ytlocal.summarization.summary import Chapter, SummarizeOptions
-from ytlocal.summarization.text import content_words, is_looping, max_ngram_repeats, support, words
+from ytlocal.text import content_words, is_looping, max_ngram_repeats, support, words
 from ytlocal.transcript import Segment
 
 

@@ -10,7 +10,7 @@ from ytlocal.summarization.segment import section_count, topical_boundaries
 from ytlocal.summarization.select import Selector, is_candidate, looks_complete, promotional
 from ytlocal.summarization.sentences import transcript_sentences
 from ytlocal.summarization.spoken import clean_spoken
-from ytlocal.summarization.text import content_words, words
+from ytlocal.text import content_words, words
 from ytlocal.transcript import Segment
 
 # Real spoken sentences from public podcast transcripts (whisper output) and their written form.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .library import Hit
-from .summarization.text import content_words, names_and_numbers, split_sentences, words
+from .text import NEGATION, content_words, names_and_numbers, split_sentences, words
 
 ASK_PROMPT_VERSION = 1
 PASSAGES_SHOWN = 5
@@ -31,7 +31,6 @@ _CITATION = re.compile(r"\[(\d{1,2})\]")
 _ECHO = re.compile(r"^\s*(?:(?:the|my|short)\s+)?answer(?:\s+is)?\s*:\s*|^\s*the answer to (?:this|the|your) "
                    r"question is(?: that)?\s*|^\s*according to (?:the )?passages?"
                    r"(?:\s*\[\d{1,2}\])?,?\s*", re.I)
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|nobody|neither|nor|cannot|without|\w+n't)\b", re.I)
 
 SYSTEM = ("You answer questions about videos using only the numbered passages from their transcripts. "
           "Write one to three short sentences in plain English. End each sentence with the number of the "
@@ -91,7 +90,7 @@ def check_sentence(sentence: str, cited: list[int], hits: list[Hit], question: s
         lower = source.lower()
         if any(fact not in source_words and fact not in lower for fact in names_and_numbers(claim)):
             continue
-        if _NEGATION.search(claim) and not _NEGATION.search(source):
+        if NEGATION.search(claim) and not NEGATION.search(source):
             continue
         if sum(1 for w in set(new_words) if w in source_words) < 2:
             continue
@@ -103,8 +102,8 @@ def check_sentence(sentence: str, cited: list[int], hits: list[Hit], question: s
 
 
 def answer_question(question: str, hits: list[Hit], session, max_tokens: int = ANSWER_TOKENS) -> Answer:
-    """Ask ``session`` (a :class:`~ytlocal.summarization.llm.LlmSession`) to answer from ``hits``."""
-    from .summarization.llm import SamplingOptions
+    """Ask ``session`` (a :class:`~ytlocal.runtime.llm.LlmSession`) to answer from ``hits``."""
+    from .runtime.llm import SamplingOptions
 
     hits = hits[:PASSAGES_SHOWN]
     result = Answer(question, hits)
@@ -136,7 +135,7 @@ def ask_library(library, question: str, pipeline, videos: list[str] | None = Non
     """Answer ``question`` from ``library`` (a :class:`~ytlocal.library.Library`): the best passages of
     the given videos (ids, URLs, paths or titles) or of the whole library, then the model of
     ``pipeline`` (loaded only when there are passages to show it)."""
-    from .summarization.llm import CallCache, LlmSession, load_backend
+    from .runtime.llm import CallCache, LlmSession
 
     hits: list[Hit] = []
     for video in videos or [None]:
@@ -144,5 +143,5 @@ def ask_library(library, question: str, pipeline, videos: list[str] | None = Non
     hits = sorted(hits, key=lambda hit: -hit.score)[:PASSAGES_SHOWN]
     if not hits:
         return Answer(question, [])
-    backend = load_backend(pipeline.llm_model, pipeline.n_ctx, pipeline.llm_threads, pipeline.llm_gpu_layers)
-    return answer_question(question, hits, LlmSession(backend, CallCache(pipeline.cache_dir), ASK_PROMPT_VERSION))
+    return answer_question(question, hits, LlmSession(pipeline.chat_model(), CallCache(pipeline.cache_dir),
+                                                      ASK_PROMPT_VERSION))

@@ -49,7 +49,7 @@ class Session:
         task: ``transcribe``, or ``translate`` for English text from any spoken language.
         device: ``auto``, ``cpu`` or ``cuda``, where whisper runs.
         threads: CPU threads (0: the physical cores; the LLM then uses fewer while other processes
-            keep cores busy, see :class:`ytlocal.summarization.llm.LoadAwareThreads`).
+            keep cores busy, see :class:`ytlocal.runtime.llm.LoadAwareThreads`).
         n_ctx: LLM context size in tokens (default: 2048).
         llm_gpu_layers: LLM layers on the GPU: -1 all, 0 none (default: all when the installed
             llama-cpp-python can offload, else 0).
@@ -210,11 +210,8 @@ class Session:
             return ask_library(library, question, self.pipeline, videos or None)
 
     def close(self) -> None:
-        """Free the loaded models (they load again on the next call)."""
-        from .summarization.llm import close_backends
-
+        """Free this session's loaded models (they load again on the next call); other sessions keep theirs."""
         self.pipeline.close()
-        close_backends()
 
     def __enter__(self) -> "Session":
         return self

@@ -97,7 +97,7 @@ def _ctranslate2(settings: Settings) -> Check:
 
 
 def _llm_offload(settings: Settings) -> Check:
-    from .summarization.llm import gpu_layers
+    from .runtime.llm import gpu_layers
 
     try:
         import llama_cpp

@@ -120,7 +120,7 @@ def fts_query(text: str, every: bool = False) -> str | None:
     """The user's words as an FTS5 query: each word quoted (so ``"``, ``*``, ``-``, ``NEAR``, ``OR``
     are text, never syntax), English stopwords left out unless there is nothing else, any of them
     may match (``every``: all of them must), and bm25 ranks passages with more and rarer words first."""
-    from .summarization.text import STOPWORDS
+    from .text import STOPWORDS
 
     words = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", text, flags=re.UNICODE)))
     meaningful = [w for w in words if w not in STOPWORDS] or words  # "what did she say" alone: keep all
@@ -287,7 +287,7 @@ class Library:
 
 def _marker(query: str):
     """A function that puts the words matching the query (same stem start) in **bold**."""
-    from .summarization.text import STOPWORDS, stem
+    from .text import STOPWORDS, stem
 
     terms = [w.lower() for w in re.findall(r"\w+", query, flags=re.UNICODE)]
     stems = sorted({stem(w)[:max(4, len(stem(w)) - 1)] if len(w) > 4 else w

@@ -1,8 +1,8 @@
 """The stages chained: source -> Media -> Transcript -> Summary -> rendered files.
 
-:class:`Pipeline` holds the loaded models (whisper and the LLM are each loaded at most once per
-process, and only when a stage actually needs them: a fully cached rerun loads nothing) and the wall
-time spent in each stage.
+:class:`Pipeline` owns its loaded models (whisper, and the llama.cpp models in :attr:`Pipeline.models`:
+each loaded at most once, and only when a stage actually needs it, so a fully cached rerun loads
+nothing) and the wall time spent in each stage.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .inputs import is_url, looks_like_source_list, user_path
 from .errors import SourceError
 from .records import Result, Summary, Transcript
 from .registry import ModelStore, ResolvedModel
+from .runtime.models import ChatModel, Models
 from .summarization import SummarizeOptions, summarize_transcript
 from .transcription import TranscribeOptions, WhisperEngine, pick_device, transcribe_media
 from .transcript import read_transcript
@@ -54,6 +55,7 @@ class Pipeline:
     n_ctx: int | None = None
     llm_reason: str = "chosen"  # why llm_name (see ModelStore.choose_llm)
     timings: dict[str, float] = field(default_factory=dict)
+    models: Models = field(default_factory=Models)
     _whisper_model: ResolvedModel | None = None
     _engine: WhisperEngine | None = None
     _llm_model: ResolvedModel | None = None
@@ -84,8 +86,14 @@ class Pipeline:
         return pick_device(self.device)[0]
 
     def close(self) -> None:
-        """Drop the loaded whisper model (it loads again when needed)."""
+        """Free the loaded models (they load again when needed)."""
         self._engine = None
+        self.models.close()
+
+    def chat_model(self) -> ChatModel:
+        """The LLM that writes summaries and answers, loaded on first use."""
+        with self.timed("load llm"):
+            return self.models.chat(self.llm_model, self.n_ctx, self.llm_threads, self.llm_gpu_layers)
 
     def engine(self) -> WhisperEngine:
         if self._engine is None:
@@ -124,11 +132,10 @@ class Pipeline:
         transcript = self.transcribe(item, progress)
         spec = self.store.catalog.find(self.llm_name)
         languages = spec.languages if spec is not None else ()
+        chat = self.chat_model()
         with self.timed("summarize"):
-            item.summary = summarize_transcript(
-                transcript, self.llm_model, self.summarize_options, cache_dir=self.cache_dir, n_ctx=self.n_ctx,
-                threads=self.llm_threads, model_languages=languages, progress=progress,
-                n_gpu_layers=self.llm_gpu_layers)
+            item.summary = summarize_transcript(transcript, chat, self.summarize_options, cache_dir=self.cache_dir,
+                                                model_languages=languages, progress=progress)
         return item.summary
 
 

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 from . import __version__
 from .records import Media, Point, Result, Summary
 from .store import atomic_write_text
-from .summarization.text import content_words
+from .text import content_words
 from .transcript import write_transcript
 
 RENDER_FORMATS = ("md", "hashnode", "json", "txt")

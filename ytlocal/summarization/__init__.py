@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 from ..progress import Progress
-from ..registry import ResolvedModel
+from ..runtime.llm import CallCache, LlmSession
+from ..runtime.models import ChatModel
 from ..transcript import Transcript
-from .llm import CallCache, LlmSession, load_backend
 from .prompts import PROMPT_VERSION
 from .summarizer import Summarizer
 from .summary import LENGTHS, Point, Section, SummarizeOptions, Summary
@@ -16,18 +16,16 @@ from .summary import LENGTHS, Point, Section, SummarizeOptions, Summary
 __all__ = ["LENGTHS", "Point", "Section", "SummarizeOptions", "Summary", "summarize_transcript"]
 
 
-def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: SummarizeOptions, *,
-                         cache_dir: Path | None, n_ctx: int | None = None, threads: int = 0,
-                         model_languages: tuple[str, ...] = (), progress: Progress | None = None,
-                         backend=None, n_gpu_layers: int | None = None) -> Summary:
-    """Summarize ``transcript`` with the GGUF ``model`` (loaded once per process and reused).
+def summarize_transcript(transcript: Transcript, chat: ChatModel, options: SummarizeOptions, *,
+                         cache_dir: Path | None, model_languages: tuple[str, ...] = (),
+                         progress: Progress | None = None) -> Summary:
+    """Summarize ``transcript`` with the loaded ``chat`` model (see :class:`ytlocal.runtime.models.Models`).
 
     Every LLM call is cached under ``cache_dir`` (model hash, prompt, options, prompt version), so a
     killed run resumes where it stopped; the same input gives the same output (greedy decoding).
     """
     started = time.perf_counter()
-    backend = backend or load_backend(model, n_ctx, threads, n_gpu_layers)
-    session = LlmSession(backend, CallCache(cache_dir), PROMPT_VERSION)
+    session = LlmSession(chat, CallCache(cache_dir), PROMPT_VERSION)
     media = transcript.media
     title = media.title if media is not None and media.title else None
     label = f"summarize {title}" if title else "summarize"
@@ -41,7 +39,7 @@ def summarize_transcript(transcript: Transcript, model: ResolvedModel, options: 
     language = (transcript.language or "").split("-")[0].lower()
     if language and model_languages and language not in model_languages and not options.language:
         summary.warnings.append(
-            f"the transcript is in '{language}', which {model.name} handles poorly "
+            f"the transcript is in '{language}', which {chat.model.name} handles poorly "
             f"(it knows {', '.join(model_languages)}); expect a weak summary, or use a multilingual model "
             f"such as --llm qwen2.5-1.5b-instruct")
     stats = session.stats

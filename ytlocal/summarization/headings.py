@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from .salience import WordWeights
-from .text import STOPWORDS, content_words, is_looping, stem, words
+from ..text import NOT_CONTENT, content_words, is_looping, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _head(word: str) -> bool:
 
 def _usable(token: str) -> bool:
     lower = token.lower().replace("’", "'")
-    return (len(lower) > 2 and lower not in STOPWORDS and lower not in VAGUE and "'" not in lower
+    return (len(lower) > 2 and lower not in NOT_CONTENT and lower not in VAGUE and "'" not in lower
             and not lower.isdigit())
 
 

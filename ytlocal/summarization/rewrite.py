@@ -22,31 +22,16 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .text import content_words, is_looping, names_and_numbers, split_sentences, words
+from ..text import content_words, first_person, is_looping, names_and_numbers, negation_scopes, split_sentences, words
 
 _ECHO = re.compile(r"\b(?:sentence|rewrite|rewritten|statement|transcript|speaker|here is|here's|"
                    r"the text|this text|original|paraphrase|summary|summari[sz]e|as an ai)\b|^[^:]{0,30}:", re.I)
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|our|ours|us)\b", re.I)
-_NEGATION_WORDS = re.compile(r"\b(?:not|no|never|nobody|nothing|none|neither|nor|cannot|without|\w+n't)\b", re.I)
 
 
 @dataclass
 class RewriteCheck:
     ok: bool
     reason: str = ""
-
-
-def _negation_set(text: str) -> list[tuple[str, str]]:
-    """Each negation with what it negates (the first content word within four words after it):
-    "not RLHF, but a way" and "not a way" negate different things."""
-    tokens = words(text)
-    found = []
-    for position, token in enumerate(tokens):
-        if _NEGATION_WORDS.fullmatch(token):
-            kind = "not" if token.endswith("n't") or token == "cannot" else token
-            scope = next((content_words(t)[0] for t in tokens[position + 1: position + 5] if content_words(t)), "")
-            found.append((kind, scope))
-    return sorted(found)
 
 
 def verify_rewrite(original: str, rewrite: str, context: Sequence[str] = (),
@@ -69,9 +54,9 @@ def verify_rewrite(original: str, rewrite: str, context: Sequence[str] = (),
     new_words, old_words = words(text), words(original)
     if len(new_words) < 5 or len(new_words) > len(old_words) + 4:
         return RewriteCheck(False, "too short or too long")
-    if _FIRST_PERSON.search(text) and not _FIRST_PERSON.search(original):
+    if first_person(text) and not first_person(original):
         return RewriteCheck(False, "first person added")
-    if _negation_set(text) != _negation_set(original):
+    if negation_scopes(text) != negation_scopes(original):
         return RewriteCheck(False, "negation added or dropped")
     source = " ".join([original, *context])
     source_words = set(content_words(source))
@@ -98,7 +83,7 @@ def verify_rewrite(original: str, rewrite: str, context: Sequence[str] = (),
 Generate = Callable[[list[dict[str, str]], int], str]
 
 
-def first_line(answer: str) -> str:
+def answer_line(answer: str) -> str:
     """The model's answer as one line: the first non-empty line, without list marks or quotes."""
     for line in answer.splitlines():
         line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip().strip("\"'“”")

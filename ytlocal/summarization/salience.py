@@ -16,7 +16,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from .text import STOPWORDS, stem, words
+from ..text import NOT_CONTENT, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class WordWeights:
         self.counts: Counter = Counter()
         for text in texts:
             for word in words(text):
-                if (len(word) > 2 or word.isdigit()) and word not in STOPWORDS:
+                if (len(word) > 2 or word.isdigit()) and word not in NOT_CONTENT:
                     key = stem(word)
                     self.counts[key] += 1
                     surface.setdefault(key, Counter())[word] += 1

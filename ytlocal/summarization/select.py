@@ -29,7 +29,7 @@ from typing import Sequence
 from .headings import parts_of_speech
 from .salience import WordWeights
 from .sentences import Sentence
-from .text import STOPWORDS, content_words, names_and_numbers, stem, words
+from ..text import NEGATION, NOT_CONTENT, content_words, first_person, names_and_numbers, stem, words
 
 MIN_WORDS, MAX_WORDS = 7, 45
 LENGTH_OFFSET = 12  # a sentence costs its words plus this: very short ones carry too little context
@@ -47,7 +47,6 @@ FOCUS_BONUS = 2.0  # per word of the user's --instructions the sentence has
 UNSURE_NAME_FACTOR = 0.5
 CLAIM_BONUS = 0.1  # per kind of claim cue (prediction, comparison, definition ...), at most two
 
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|we|we're|we've|we'd|we'll|our|us)\b", re.I)
 _YOU = re.compile(r"\b(?:you|your|you're|you've)\b", re.I)
 _VAGUE = re.compile(r"\b(?:something|stuff|things?|whatever|somebody|anything)\b", re.I)
 _FILLER = re.compile(r"\b(?:you know|i mean|kind of|sort of|yeah|like,|um|uh)\b", re.I)
@@ -79,12 +78,8 @@ _CLAIM_CUES = [re.compile(pattern, re.I) for pattern in (
     r"the question|the answer|the goal|the difference)\b",  # definition, argument
     r"\b(?:because|therefore|which means|so that|in order to|as a result|leads? to|causes?|caused)\b",  # cause
     r"\b(?:found|showed|shown|discovered|discovery|demonstrated|proved|predicted?|measured|estimated?)\b",  # finding
-    r"\b(?:not|never|no)\b",  # negation: a position taken
+    NEGATION.pattern,  # a position taken
 )]
-
-
-def first_person(text: str) -> bool:
-    return bool(_FIRST_PERSON.search(text))
 
 
 def is_question(sentence: Sentence) -> bool:
@@ -151,7 +146,7 @@ def term_pairs(text: str) -> list[str]:
     """Adjacent content words as two-word terms ("parking lot", "cellular automata"), stemmed."""
     tokens = words(text)
     return [f"{stem(a)} {stem(b)}" for a, b in zip(tokens, tokens[1:])
-            if a not in STOPWORDS and b not in STOPWORDS and len(a) > 2 and len(b) > 2]
+            if a not in NOT_CONTENT and b not in NOT_CONTENT and len(a) > 2 and len(b) > 2]
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .spoken import clean_spoken
-from .text import content_words, split_sentences, words
+from ..text import content_words, split_sentences, words
 
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"')\]]*$")
 RUN_ON_WORDS = 80  # text without any sentence end (some captions): cut into runs of this many words

@@ -76,9 +76,6 @@ _VAGUE_TAIL = re.compile(r",?\s+(?:or something(?: like that)?|or whatever|and s
 _START_FRAGMENT = re.compile(r"^(?:it's|it is|it was|there's|there are|that's|this is|i was|i'm|we were|we're|"
                              r"we have|they're|they were|he's|she's|you're|you have)\s*,\s*(?=\w+(?:\s+\w+){3})", re.I)
 
-_NEGATION = re.compile(r"\b(?:not|no|never|nobody|nothing|none|neither|nor|cannot|without|"
-                       r"\w+n't)\b", re.I)
-
 
 def _capitalize(text: str) -> str:
     """The first letter in upper case, where it has one letter as upper case ("ß" stays)."""
@@ -133,7 +130,3 @@ def clean_spoken(sentence: str) -> str:
         text += "."
     return _capitalize(text)
 
-
-def negations(text: str) -> int:
-    """How many negating words a sentence has (a rewrite must keep the count's parity and words)."""
-    return len(_NEGATION.findall(text))

@@ -33,7 +33,7 @@ from typing import Sequence
 from ..errors import SummaryError
 from ..progress import Progress
 from .headings import KeyPhrases, capitalize, heading_problem, readable_stem, tidy_heading
-from .llm import LlmSession, SamplingOptions
+from ..runtime.llm import LlmSession, SamplingOptions
 from .prompts import (
     HEADING_INSTRUCTION,
     TITLE_INSTRUCTION,
@@ -41,13 +41,13 @@ from .prompts import (
     list_messages,
     rewrite_messages,
 )
-from .rewrite import first_line, verify_rewrite, verify_translation
+from .rewrite import answer_line, verify_rewrite, verify_translation
 from .salience import WordWeights
 from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
 from .select import Choice, Selector, promotional
 from .sentences import Sentence, transcript_sentences
 from .summary import LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
-from .text import content_words, is_looping, ngrams, split_sentences, words
+from ..text import content_words, is_looping, ngrams, split_sentences, words
 
 log = logging.getLogger(__name__)
 REPEAT_NGRAM = 8
@@ -143,7 +143,7 @@ class Summarizer:
         sentence itself."""
         sentence = choice.sentence
         fallback = Point(sentence.text, sentence.start, "extractive", sentence.raw)
-        answer = first_line(self._generate(
+        answer = answer_line(self._generate(
             rewrite_messages(sentence.text, self.options.instructions, self.options.language), REWRITE_TOKENS))
         answer = re.sub(r"^(?:the )?(?:rewritten |written |clear )?(?:sentence|statement)(?: is)?\s*:\s*",
                         "", answer, flags=re.I).strip().strip("\"'“”")

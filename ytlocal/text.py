@@ -1,5 +1,7 @@
-"""Plain-text tools the summarizer's guards are built from: content words, sentences, n-gram
-repetition and grounding (support) scores. No model involved; all fast and deterministic."""
+"""Plain-text tools shared by the summarizer, ``ask``, the library and the renderers: words, stems,
+stop words, content words, names and numbers, sentences, first person, negations, n-gram repetition and
+grounding (support) scores. No model involved; all fast and deterministic. Nothing here knows about
+the stages that use it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import re
 from collections import Counter
 from typing import Iterable
 
+# English function words and spoken filler: never what a text is about, never worth searching for.
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are aren't as at be because been before being
 below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
@@ -20,9 +23,14 @@ they've thing things think this those though through to too under until up upon 
 way we we'd we'll we're we've well were weren't what what's when when's where where's which while who
 who's whom why why's will with won't would wouldn't yeah yes yet you you'd you'll you're you've your
 yours yourself yourselves going gonna wanna kind sort actually basically literally okay ok oh um uh
+""".split())
+# Words about the recording rather than its subject ("the speaker explains ..."): not content words of a
+# summary, but a search for "talk" or "video" means them (so the library keeps them searchable).
+META_WORDS = frozenset("""
 speaker speakers talk talks transcript video part mentions mentioned discusses discussed explains
 explained notes note
 """.split())
+NOT_CONTENT = STOPWORDS | META_WORDS
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
@@ -43,7 +51,7 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Stemmed words that carry meaning (no stopwords, no one- or two-letter words, numbers kept)."""
-    return [stem(w) for w in words(text) if (len(w) > 2 or w.isdigit()) and w not in STOPWORDS]
+    return [stem(w) for w in words(text) if (len(w) > 2 or w.isdigit()) and w not in NOT_CONTENT]
 
 
 def names_and_numbers(text: str) -> set[str]:
@@ -58,6 +66,28 @@ def names_and_numbers(text: str) -> set[str]:
             elif index > 0 and token[0].isupper() and token.lower() not in STOPWORDS and token != "I":
                 found.add(stem(token.lower()))
     return found
+
+
+FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|our|ours|us)\b", re.I)
+NEGATION = re.compile(r"\b(?:not|no|never|nobody|nothing|none|neither|nor|cannot|without|\w+n't)\b", re.I)
+
+
+def first_person(text: str) -> bool:
+    """Whether the speaker talks of themselves ("I think", "our lab"): a quote more than a statement."""
+    return bool(FIRST_PERSON.search(text))
+
+
+def negation_scopes(text: str) -> list[tuple[str, str]]:
+    """Each negation with what it negates (the first content word within four words after it), sorted:
+    "not RLHF, but a way" and "not a way" negate different things."""
+    tokens = words(text)
+    found = []
+    for position, token in enumerate(tokens):
+        if NEGATION.fullmatch(token):
+            kind = "not" if token.endswith("n't") or token == "cannot" else token
+            scope = next((content_words(t)[0] for t in tokens[position + 1: position + 5] if content_words(t)), "")
+            found.append((kind, scope))
+    return sorted(found)
 
 
 def split_sentences(text: str) -> list[str]:

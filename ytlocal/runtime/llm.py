@@ -1,4 +1,5 @@
-"""The LLM seam: a loaded GGUF model run by llama-cpp-python, reused across chunks and videos.
+"""Chat models: a loaded GGUF model run by llama-cpp-python that answers chat messages, reused across
+chunks and videos (summaries, ``ask``). :class:`ytlocal.runtime.models.Models` loads and owns them.
 
 Settings follow measurement on a 2-core laptop CPU with SmolLM2-135M (scripts/bench_summarize.py and the
 issue notes): a 2048-token context (prompt processing slows as the context grows: ~380 prompt tokens/s
@@ -8,7 +9,6 @@ decoding with a fixed seed makes the same input give the same output.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import logging
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import physical_cores
-from ..errors import ModelError, SummaryError
+from ..errors import ModelError
 from ..offline import offline_model_load
 from ..registry import ResolvedModel
 from ..store import atomic_write_json, read_json
@@ -27,7 +27,6 @@ from ..store import atomic_write_json, read_json
 log = logging.getLogger(__name__)
 DEFAULT_N_CTX = 2048
 TEMPLATE_MARGIN_TOKENS = 24  # chat-template tags around each message (measured: SmolLM2 ChatML adds ~5 per message)
-_LOADED: dict[tuple, "LlamaBackend"] = {}
 
 
 @dataclass
@@ -161,7 +160,7 @@ PROMPT_BLOCK = 32
 
 
 class LlamaBackend:
-    """One loaded GGUF model. Use :func:`load_backend` to share it across the whole process."""
+    """One loaded GGUF chat model (get it from :class:`ytlocal.runtime.models.Models`, which shares it)."""
 
     def __init__(self, model: ResolvedModel, n_ctx: int | None = None, threads: int = 0,
                  n_gpu_layers: int | None = None):
@@ -230,6 +229,13 @@ class LlamaBackend:
         self._evaluate(tokens)
         self._canonical = llama.n_tokens - llama.n_tokens % PROMPT_BLOCK
 
+    def close(self) -> None:
+        """Free the model now; left to interpreter shutdown, llama.cpp's destructor can fail noisily."""
+        try:
+            self.llama.close()
+        except Exception:  # already half torn down: nothing useful to report
+            pass
+
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
@@ -241,7 +247,7 @@ class LlamaBackend:
         needed = self.prompt_tokens(messages) + max_tokens
         if needed > self.n_ctx:
             # llama-cpp-python would silently shorten max_tokens; refuse instead (a chunking bug).
-            raise SummaryError(f"prompt of {needed - max_tokens} tokens + {max_tokens} output tokens does not "
+            raise ModelError(f"prompt of {needed - max_tokens} tokens + {max_tokens} output tokens does not "
                                f"fit the {self.n_ctx}-token context")
         threads = self.threads.for_next_call()
         if threads != self.current_threads:
@@ -269,27 +275,6 @@ class LlamaBackend:
             completion_tokens=int(usage.get("completion_tokens", 0)),
             seconds=time.perf_counter() - started,
         )
-
-
-def load_backend(model: ResolvedModel, n_ctx: int | None = None, threads: int = 0,
-                 n_gpu_layers: int | None = None) -> LlamaBackend:
-    """The process-wide backend for this model file, context and placement (loaded on first use)."""
-    key = (str(model.path), model.sha256, n_ctx, threads, n_gpu_layers)
-    if key not in _LOADED:
-        if not _LOADED:
-            atexit.register(close_backends)
-        _LOADED[key] = LlamaBackend(model, n_ctx, threads, n_gpu_layers)
-    return _LOADED[key]
-
-
-def close_backends() -> None:
-    """Free the loaded models now; left to interpreter shutdown, llama.cpp's destructor can fail noisily."""
-    while _LOADED:
-        _key, backend = _LOADED.popitem()
-        try:
-            backend.llama.close()
-        except Exception:  # already half torn down: nothing useful to report at exit
-            pass
 
 
 class CallCache:
