@@ -31,14 +31,41 @@ options as the command line; errors are the classes in :mod:`ytlocal.errors`.
 
 __version__ = "0.1.0"
 
-__all__ = ["Media", "Result", "Session", "Summary", "Transcript", "YtlocalError", "__version__", "ask", "search",
-           "summarize", "summarize_many", "transcribe"]
+__all__ = ["Answer", "Hit", "Media", "Result", "Session", "Summary", "Transcript", "YtlocalError", "__version__", "ask",
+           "search", "summarize", "summarize_many", "transcribe"]
 
 _LAZY = {
     "Session": "api", "summarize": "api", "summarize_many": "api", "transcribe": "api", "search": "api", "ask": "api",
+    "Hit": "library", "Answer": "answer",
     "Media": "records", "Result": "records", "Summary": "records", "Transcript": "records",
     "YtlocalError": "errors",
 }
+
+
+class _Renderer:
+    """``Result.render`` and ``Result.write``: the formats of :mod:`ytlocal.render`, loaded on first use.
+
+    The records (``ytlocal.records``) sit below the renderer and import nothing above them; the
+    package, above both, connects them here (see :func:`ytlocal.records.use_output_writer`)."""
+
+    def render(self, result, fmt):
+        from .render import render
+
+        return render(result, fmt)
+
+    def write(self, result, out_dir, formats, with_transcript):
+        from .render import write_outputs
+
+        return write_outputs(result, out_dir, formats, with_transcript)
+
+
+def _wire_records() -> None:
+    from . import records
+
+    records.use_output_writer(_Renderer())
+
+
+_wire_records()
 
 
 def __getattr__(name: str):

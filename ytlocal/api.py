@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .acquire import AcquireOptions, Failure
+from .answer import Answer
 from .config import Settings, effective_threads, load_settings, resolve_cache_dir, resolve_models_dir
 from .errors import SourceError, YtlocalError
+from .library import Hit
 from .pipeline import Pipeline
 from .progress import Progress, no_progress
 from .records import Result, Transcript
@@ -181,14 +183,14 @@ class Session:
 
         return Library(library_dir(self.settings))
 
-    def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list:
+    def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list[Hit]:
         """The best passages for ``query`` in the library (bm25), as :class:`~ytlocal.library.Hit`
         (``title``, ``text`` with matches in bold, ``start``, ``link``); ``video`` limits it to one
         video (id, URL, path or title)."""
         with self.library() as library:
             return library.search(query, video=video, limit=limit)
 
-    def ask(self, question: str, sources: Iterable[str] = (), *, progress: Progress = no_progress):
+    def ask(self, question: str, sources: Iterable[str] = (), *, progress: Progress = no_progress) -> Answer:
         """Answer ``question`` with the local LLM from the library's passages, or from ``sources``
         (transcribed and added to the library first). Only sentences the cited passages support
         are kept; when none is, ``answer.grounded`` is False and ``answer.passages`` are the best ones.
@@ -271,13 +273,16 @@ def transcribe(source: str, *, progress: Progress = no_progress, **options) -> T
         return session.transcribe(source, progress=progress)
 
 
-def search(query: str, *, video: str | None = None, limit: int = 10, **options) -> list:
+def search(query: str, *, video: str | None = None, limit: int = 10, **options) -> list[Hit]:
     """Search everything ytlocal has transcribed (the library): see :meth:`Session.search`."""
     with Session(**options) as session:
         return session.search(query, video=video, limit=limit)
 
 
-def ask(question: str, sources: Iterable[str] = (), *, progress: Progress = no_progress, **options):
+def ask(question: str, sources: Iterable[str] = (), *, progress: Progress = no_progress, **options) -> Answer:
     """Answer a question from the library or from ``sources``: see :meth:`Session.ask`."""
     with Session(**options) as session:
         return session.ask(question, sources, progress=progress)
+
+
+__all__ = ["Answer", "Hit", "Session", "ask", "search", "summarize", "summarize_many", "transcribe"]

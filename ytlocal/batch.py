@@ -1,137 +1,48 @@
 """Overnight batches: many videos, a durable job list, crash-safe resume, failure isolation, a report.
 
-The job list is an SQLite database in the output folder (``.ytlocal/jobs.sqlite``): one row per video
-with its state (pending, acquired, transcribed, summarized, done, failed, skipped), error, attempts,
-per-stage wall times and the models used. Every state change is its own committed transaction, and
-every stage's result is also in the per-stage caches (media, transcripts, LLM calls), so a batch killed
-at any moment resumes from the last finished stage of each video when the same command runs again.
+The job list (:mod:`ytlocal.jobs`) is an SQLite database in the output folder (``.ytlocal/jobs.sqlite``):
+one row per video with its state, error, attempts, per-stage wall times, the models used and the
+progress of its running stage. Every state change is its own committed transaction, and every stage's
+result is also in the per-stage caches (media, transcripts, LLM calls), so a batch killed at any
+moment resumes from the last finished stage of each video when the same command runs again.
 
 While the main thread transcribes and summarizes one video (CPU-bound, models loaded once), a worker
 thread downloads the next ones (``jobs - 1`` videos ahead), so the network and the CPU overlap
-without oversubscribing the cores.
+without oversubscribing the cores. With ``--cluster`` the videos go to Dask instead
+(:mod:`ytlocal.cluster`); :class:`BatchQueue` is the same runner fed while it runs (``ytlocal serve``).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import datetime as _dt
+import contextlib
+import logging
 import os
-import sqlite3
+import threading
 import time
-import urllib.parse
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, ContextManager, Iterator
 
-from .progress import Progress
 from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, plan
-from .errors import BatchLocked, SkippedSource, SourceError, YtlocalError
+from .errors import BatchLocked, SourceError, YtlocalError
+from .jobs import (DB_NAME, FINAL_STATES, INDEX_NAME, STATE_DIR, BatchOptions, BatchStopped, JobCancelled,
+                   JobList, JobProgress, JobRecorder, JobView, QueuedSource, Report, WorkerLoad, fetch_with_retries,
+                   report_from, status_table, write_index)
 from .pipeline import Pipeline
+from .progress import Progress
 from .records import Result
-from .render import clock, md_escape
-from .store import DiskFullError, atomic_write_json, atomic_write_text, read_json
+from .store import DiskFullError, atomic_write_json, read_json
 
-STATE_DIR = ".ytlocal"
-DB_NAME = "jobs.sqlite"
 LOCK_NAME = "batch.lock"
-INDEX_NAME = "index.md"
-FINAL_STATES = ("done", "failed", "skipped")
-MAX_BACKOFF_SECONDS = 60.0
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS videos (
-    id TEXT PRIMARY KEY,
-    label TEXT NOT NULL,
-    origin TEXT,
-    position INTEGER NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending',
-    title TEXT, channel TEXT, duration REAL, upload_date TEXT, url TEXT,
-    error TEXT, error_kind TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    acquire_s REAL, transcribe_s REAL, summarize_s REAL, render_s REAL,
-    whisper_model TEXT, llm_model TEXT,
-    output TEXT, tldr TEXT, worker TEXT,
-    first_seen TEXT NOT NULL, updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started TEXT NOT NULL, finished TEXT,
-    wall_s REAL, audio_s REAL, done INTEGER, failed INTEGER, skipped INTEGER
-);
-"""
+log = logging.getLogger(__name__)
 
 
 def _now() -> str:
+    import datetime as _dt
+
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-class JobList:
-    """The durable job list of one output folder."""
-
-    def __init__(self, out_dir: Path):
-        self.path = Path(out_dir) / STATE_DIR / DB_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_SCHEMA)
-        columns = {row["name"] for row in self.db.execute("PRAGMA table_info(videos)")}
-        if "worker" not in columns:  # a job list written before cluster batches
-            self.db.execute("ALTER TABLE videos ADD COLUMN worker TEXT")
-
-    def close(self) -> None:
-        self.db.close()
-
-    def add(self, planned: Planned, position: int) -> sqlite3.Row:
-        now = _now()
-        self.db.execute(
-            "INSERT INTO videos (id, label, origin, position, first_seen, updated) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET position = excluded.position",
-            (planned.job_id, planned.label, planned.origin, position, now, now))
-        return self.get(planned.job_id)
-
-    def add_failure(self, failure: Failure, position: int) -> None:
-        """A source that failed before it became a video (a playlist that cannot be listed, a bad path)."""
-        job_id = "src-" + Planned(failure.source, "url", None, failure.source).job_id
-        now = _now()
-        self.db.execute(
-            "INSERT INTO videos (id, label, origin, position, state, error, error_kind, attempts, first_seen, updated) "
-            "VALUES (?, ?, ?, ?, 'failed', ?, ?, 1, ?, ?) ON CONFLICT(id) DO UPDATE SET state='failed', "
-            "error=excluded.error, error_kind=excluded.error_kind, attempts=attempts+1, updated=excluded.updated, "
-            "position=excluded.position",
-            (job_id, failure.source, failure.source, position, str(failure.error),
-             "transient" if getattr(failure.error, "transient", False) else "permanent", now, now))
-
-    def clear_source_failures(self, sources: list[str]) -> None:
-        """Forget earlier failures of whole sources given again: they are re-planned (and re-recorded
-        if they fail again)."""
-        self.db.executemany("DELETE FROM videos WHERE id LIKE 'src-%' AND label = ?", [(s,) for s in sources])
-
-    def get(self, job_id: str) -> sqlite3.Row:
-        return self.db.execute("SELECT * FROM videos WHERE id = ?", (job_id,)).fetchone()
-
-    def update(self, job_id: str, **fields) -> None:
-        fields["updated"] = _now()
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        self.db.execute(f"UPDATE videos SET {assignments} WHERE id = ?", (*fields.values(), job_id))
-
-    def add_time(self, job_id: str, column: str, seconds: float) -> None:
-        self.db.execute(f"UPDATE videos SET {column} = COALESCE({column}, 0) + ? WHERE id = ?", (seconds, job_id))
-
-    def rows(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM videos ORDER BY position, first_seen").fetchall()
-
-    def start_run(self) -> int:
-        cursor = self.db.execute("INSERT INTO runs (started) VALUES (?)", (_now(),))
-        return int(cursor.lastrowid)
-
-    def finish_run(self, run_id: int, report: "Report") -> None:
-        self.db.execute("UPDATE runs SET finished=?, wall_s=?, audio_s=?, done=?, failed=?, skipped=? WHERE id=?",
-                        (_now(), report.wall_s, report.audio_s, report.done, len(report.failures),
-                         report.skipped, run_id))
 
 
 class BatchLock:
@@ -166,142 +77,33 @@ class BatchLock:
         self.lock.release()
 
 
-@dataclass
-class Report:
-    done: int = 0
-    skipped: int = 0
-    pending: int = 0
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (title or label, kind, error)
-    audio_s: float = 0.0
-    processed_audio_s: float = 0.0
-    wall_s: float = 0.0
-    done_this_run: int = 0
-    workers: dict[str, "WorkerLoad"] = field(default_factory=dict)  # cluster batches: by worker address
-
-    @property
-    def rtf(self) -> float | None:
-        return self.processed_audio_s / self.wall_s if self.wall_s > 0 and self.processed_audio_s else None
-
-    def lines(self) -> list[str]:
-        out = [f"done {self.done}, failed {len(self.failures)}, skipped {self.skipped}, pending {self.pending}; "
-               f"audio {self.audio_s / 3600:.2f} h in done videos"]
-        if self.wall_s:
-            speed = f", {self.rtf:.1f}x real time" if self.rtf else ""
-            out.append(f"this run: {self.done_this_run} done in {self.wall_s:.1f} s wall{speed}")
-        for address, load in sorted(self.workers.items()):
-            out.append(f"worker {address}: {load.describe()}")
-        for name, kind, error in self.failures:
-            out.append(f"FAILED ({kind}) {error if name in error else f'{name}: {error}'}")
-        return out
-
-
-@dataclass
-class WorkerLoad:
-    """What one cluster worker did: videos, audio seconds, and the seconds it spent on them."""
-
-    videos: int = 0
-    audio_s: float = 0.0
-    busy_s: float = 0.0
-
-    def add(self, audio_s: float, busy_s: float) -> None:
-        self.videos += 1
-        self.audio_s += audio_s
-        self.busy_s += busy_s
-
-    def describe(self) -> str:
-        speed = f", {self.audio_s / self.busy_s:.1f}x real time" if self.busy_s > 0 and self.audio_s else ""
-        return f"{self.videos} video(s), audio {self.audio_s / 3600:.2f} h{speed}"
-
-
-def report_from(jobs: JobList) -> Report:
-    report = Report()
-    for row in jobs.rows():
-        if row["state"] == "done":
-            report.done += 1
-            report.audio_s += row["duration"] or 0.0
-            if row["worker"]:
-                busy = sum(row[column] or 0.0 for column in ("acquire_s", "transcribe_s", "summarize_s"))
-                report.workers.setdefault(row["worker"], WorkerLoad()).add(row["duration"] or 0.0, busy)
-        elif row["state"] == "failed":
-            report.failures.append((row["title"] or row["label"], row["error_kind"] or "permanent", row["error"] or "?"))
-        elif row["state"] == "skipped":
-            report.skipped += 1
-        else:
-            report.pending += 1
-    return report
-
-
-def status_table(jobs: JobList) -> list[str]:
-    rows = jobs.rows()
-    lines = [f"{'#':>3}  {'state':<11} {'duration':>8} {'tries':>5}  title / source"]
-    for row in rows:
-        duration = clock(row["duration"]) if row["duration"] else "-"
-        name = row["title"] or row["label"]
-        line = f"{row['position'] + 1:>3}  {row['state']:<11} {duration:>8} {row['attempts']:>5}  {name}"
-        if row["state"] == "failed":
-            line += f"  [{row['error_kind']}: {row['error']}]"
-        lines.append(line)
-    return lines
-
-
-def write_index(jobs: JobList, out_dir: Path) -> None:
-    """``index.md``: every finished summary with its title, channel, duration and TL;DR."""
-    lines = ["# ytlocal summaries", "", f"Updated {_now()}.", ""]
-    for row in jobs.rows():
-        if row["state"] != "done" or not row["output"]:
-            continue
-        link = urllib.parse.quote(Path(row["output"]).name)
-        meta = " · ".join(part for part in (row["channel"], clock(row["duration"]) if row["duration"] else None) if part)
-        lines.append(f"- [{md_escape(row['title'] or row['label'])}]({link})" + (f" — {md_escape(meta)}" if meta else ""))
-        if row["tldr"]:
-            lines.append(f"  {md_escape(row['tldr'])}")
-    failed = [row for row in jobs.rows() if row["state"] == "failed"]
-    if failed:
-        lines += ["", "## Failed", ""]
-        for row in failed:
-            name, error = row["title"] or row["label"], row["error"] or "?"
-            lines.append(f"- {md_escape(error if name in error else f'{name}: {error}')}")
-    atomic_write_text(Path(out_dir) / INDEX_NAME, "\n".join(lines) + "\n")
-
-
-@dataclass
-class BatchOptions:
-    out_dir: Path
-    formats: tuple[str, ...] = ("md",)
-    retries: int = 2
-    retry_failed: bool = False
-    jobs: int = 2
-    with_transcript: bool = False
-    backoff_seconds: float = 2.0
-    cluster: str | None = None  # a Dask scheduler address, or local:N (see ytlocal.cluster)
-    settings: Any = None  # the command's Settings: finished videos are added to the library it names
-
-
-def fetch_with_retries(item: Planned, options, retries: int,
-                       backoff_seconds: float) -> tuple[Media | None, SourceError | None, float]:
-    """Download one planned video with exponential backoff on transient errors: (media, error, seconds)."""
-    started = time.perf_counter()
-    attempt = 0
-    while True:
-        try:
-            return fetch(item, options), None, time.perf_counter() - started
-        except SourceError as error:
-            if isinstance(error, SkippedSource) or not error.transient or attempt >= retries:
-                return None, error, time.perf_counter() - started
-            time.sleep(min(MAX_BACKOFF_SECONDS, backoff_seconds * 2 ** attempt))
-            attempt += 1
-
-
 class BatchRunner:
-    """Runs a batch: plan, skip what is finished, fetch ahead, process in order, record everything."""
+    """Runs a batch: plan, skip what is finished, fetch ahead, process in order, record everything.
+
+    Args:
+        pipeline: The stages, with their models (loaded on first use, then kept).
+        options: Where the outputs and the job list go, formats, retries, ``--jobs``, ``--cluster``.
+        overall: ``progress("videos", done, total)`` over the whole batch.
+        stage: The running video's stage progress (the command line's bar).
+        log: One line per notable event (a failure, a cancel).
+        stop: When set, the running video stops at its next progress step, as after a kill.
+        busy: Held while a video is transcribed and summarized (a server shares its models with
+            ``ask`` through it).
+        on_planned: Called once the sources are planned and every video is in the job list.
+    """
 
     def __init__(self, pipeline: Pipeline, options: BatchOptions, overall: Progress | None = None,
-                 stage: Progress | None = None, log: Callable[[str], None] | None = None):
+                 stage: Progress | None = None, log: Callable[[str], None] | None = None,
+                 stop: threading.Event | None = None, busy: ContextManager | None = None,
+                 on_planned: Callable[[], None] | None = None):
         self.pipeline = pipeline
         self.options = options
         self.overall = overall or (lambda *a: None)
         self.stage = stage or (lambda *a: None)
         self.log = log or (lambda message: None)
+        self.stop = stop
+        self.busy = busy if busy is not None else contextlib.nullcontext()
+        self.on_planned = on_planned or (lambda: None)
 
     def _select(self, jobs: JobList, planned: list[Planned | Failure]) -> list[Planned]:
         todo: list[Planned] = []
@@ -319,7 +121,7 @@ class BatchRunner:
                 continue
             if state == "done" and output_ok:
                 continue
-            if state == "skipped":
+            if state in ("skipped", "cancelled"):
                 continue
             if state == "failed" and (row["error_kind"] != "transient" or row["attempts"] > self.options.retries):
                 continue
@@ -327,7 +129,7 @@ class BatchRunner:
         return todo
 
     def _fetch_with_retries(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
-        """Runs in a worker thread: no database access here (the main thread records the outcome)."""
+        """Runs in a worker thread: no job list access here (the main thread records the outcome)."""
         return fetch_with_retries(item, self.pipeline.acquire_options, self.options.retries,
                                   self.options.backoff_seconds)
 
@@ -350,25 +152,36 @@ class BatchRunner:
                     futures[following] = pool.submit(self._fetch_with_retries, todo[following])
                 yield (item, *result)
 
+    def _check_stop(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise BatchStopped()
+
     def run(self, sources: list[str], stdin=None) -> Report:
         out_dir = self.options.out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         with BatchLock(out_dir), closing(JobList(out_dir)) as jobs:
+            recorder = JobRecorder(jobs, self.options, self.log)
             run_id = jobs.start_run()
             started = time.perf_counter()
             planned = plan(sources, self.pipeline.acquire_options, stdin)
             jobs.clear_source_failures(sources)
             todo = self._select(jobs, planned)
+            self.on_planned()
             report = Report()
             self.overall("videos", 0, len(todo))
             if self.options.cluster and todo:  # nothing to do: no cluster to start or reach
                 from .cluster import run_on_cluster
 
-                run_on_cluster(self, jobs, todo, report)
+                run_on_cluster(self.pipeline, self.options, recorder, todo, report, self.overall, self.log)
             else:
                 for done_count, (item, media, error, fetch_s) in enumerate(self._fetches(todo), start=1):
-                    if self._fetched(jobs, item, error, fetch_s):
-                        self._count(report, self._process(jobs, item, media))
+                    self._check_stop()
+                    if recorder.fetched(item, error, fetch_s):
+                        if jobs.cancel_requested(item.job_id):
+                            jobs.mark_cancelled(item.job_id)
+                        else:
+                            with self.busy:
+                                report.processed(self._process(jobs, recorder, item, media))
                     self.overall("videos", done_count, len(todo))
                     write_index(jobs, out_dir)
             final = report_from(jobs)
@@ -378,67 +191,157 @@ class BatchRunner:
             write_index(jobs, out_dir)
             return final
 
-    def _fetched(self, jobs: JobList, item: Planned, error: SourceError | None, fetch_s: float) -> bool:
-        """Record a download's outcome (one more attempt); True when the video can be processed."""
-        row = jobs.get(item.job_id)
-        jobs.update(item.job_id, attempts=row["attempts"] + 1)
-        jobs.add_time(item.job_id, "acquire_s", fetch_s)
-        if error is None:
-            return True
-        if isinstance(error, SkippedSource):
-            jobs.update(item.job_id, state="skipped", error=str(error), error_kind=None)
-        else:
-            jobs.update(item.job_id, state="failed", error=str(error),
-                        error_kind="transient" if error.transient else "permanent")
-            self.log(f"failed: {error}")
-        return False
-
-    @staticmethod
-    def _count(report: Report, audio_s: float | None) -> None:
-        if audio_s is not None:
-            report.processed_audio_s += audio_s
-            report.done_this_run += 1
-
-    def _acquired(self, jobs: JobList, job_id: str, media: Media, worker: str | None = None) -> None:
-        jobs.update(job_id, state="acquired", title=media.title, channel=media.channel, duration=media.duration,
-                    upload_date=media.upload_date, url=media.webpage_url, error=None, error_kind=None, worker=worker)
-
-    def _written(self, jobs: JobList, job_id: str, item: Result) -> float:
-        """Write a summarized video's files and mark it done; returns its audio seconds."""
-        started = time.perf_counter()
-        [path, *_others] = item.write(self.options.out_dir, self.options.formats, self.options.with_transcript)
-        jobs.add_time(job_id, "render_s", time.perf_counter() - started)
-        jobs.update(job_id, state="done", output=str(path), tldr=item.summary.tldr)
-        if self.options.settings is not None:
-            from .library import index_quietly
-
-            index_quietly(self.options.settings, item, summary_path=path)
-        return item.media.duration or item.transcript.duration or 0.0
-
-    def _process(self, jobs: JobList, planned: Planned, media: Media) -> float | None:
-        """Transcribe, summarize and render one video, recording each finished stage. Returns the
-        audio seconds processed, or None when the video failed."""
+    def _process(self, jobs: JobList, recorder: JobRecorder, planned: Planned, media: Media) -> float | None:
+        """Transcribe, summarize and render one video, recording each finished stage and the progress of
+        the running one. Returns the audio seconds processed, or None when the video failed or was
+        cancelled."""
         job_id = planned.job_id
-        self._acquired(jobs, job_id, media)
+        recorder.acquired(job_id, media)
         item = Result(planned.label, media=media)
         pipeline = self.pipeline
+        progress = JobProgress(jobs, job_id, self.stage, self.stop)
         try:
+            progress.stage("transcribe")
             started = time.perf_counter()
-            transcript = pipeline.transcribe(item, self.stage)
+            transcript = pipeline.transcribe(item, progress)
             jobs.add_time(job_id, "transcribe_s", time.perf_counter() - started)
             jobs.update(job_id, state="transcribed", whisper_model=transcript.model)
+            progress.stage("summarize")
             started = time.perf_counter()
-            summary = pipeline.summarize(item, self.stage)
+            summary = pipeline.summarize(item, progress)
             jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
             jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
-            return self._written(jobs, job_id, item)
+            progress.stage("write")
+            return recorder.written(job_id, item)
+        except JobCancelled:
+            jobs.mark_cancelled(job_id)
+            self.log(f"cancelled: {media.title}")
+            return None
         except DiskFullError:
-            jobs.update(job_id, state="failed", error="disk full", error_kind="transient")
+            recorder.failed(job_id, "disk full", transient=True)
             raise  # every other video would fail the same way: stop, the job list says where we are
         except YtlocalError as error:
-            jobs.update(job_id, state="failed", error=str(error), error_kind="permanent")
+            recorder.failed(job_id, str(error), transient=False)
             self.log(f"failed: {media.title}: {error}")
             return None
+
+
+@dataclass
+class QueueSnapshot:
+    """What the queue looks like now: every job, the sources not planned yet, and why it is stuck, if it is."""
+
+    jobs: list[JobView]
+    waiting: list[QueuedSource]
+    message: str | None = None
+    working: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class BatchQueue:
+    """A batch that takes new sources while it runs: the queue behind ``ytlocal serve``'s Queue page.
+
+    Sources go into the durable job list of ``options.out_dir`` (the same list ``ytlocal batch -o``
+    keeps there) before :meth:`add` returns, and one background thread runs them with the same
+    :class:`BatchRunner`, so a source added survives a restart and a video interrupted by one resumes
+    from its last finished stage when the queue starts again. Long work never runs in the caller's
+    thread; every method but :meth:`start` and :meth:`stop` only reads or writes the job list.
+
+    Args:
+        pipeline: The stages and their models (loaded when the first video needs them).
+        options: The batch's options (``out_dir`` holds the job list and the outputs).
+        busy: Held while a video is transcribed and summarized (shared with ``ask``).
+        idle_wait_s: How long the thread sleeps when there is nothing to do (an :meth:`add` wakes it).
+    """
+
+    def __init__(self, pipeline: Pipeline, options: BatchOptions, *, busy: ContextManager | None = None,
+                 idle_wait_s: float = 5.0):
+        self.pipeline = pipeline
+        self.options = options
+        self.busy = busy
+        self.idle_wait_s = idle_wait_s
+        self.jobs = JobList(options.out_dir)  # used from callers' threads (one connection each)
+        self.message: str | None = None
+        self.working = False
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the background thread (it first resumes what an earlier run left unfinished)."""
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="ytlocal-queue", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Stop the thread: the running video stops at its next progress step and stays resumable."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+        self.jobs.close()
+
+    def add(self, sources: list[str]) -> list[int]:
+        """Queue ``sources`` (URLs, media files; playlists are listed when their turn comes)."""
+        ids = self.jobs.enqueue(list(sources))
+        self._wake.set()
+        return ids
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a video: a running one stops at its next progress step (no file is left half
+        written), a waiting one is skipped. False when it has already finished or does not exist."""
+        return self.jobs.request_cancel(job_id)
+
+    def cancel_source(self, source_id: int) -> bool:
+        """Take a source that has not been planned yet out of the queue."""
+        return self.jobs.cancel_source(source_id)
+
+    def snapshot(self) -> QueueSnapshot:
+        views = self.jobs.views()
+        counts: dict[str, int] = {}
+        for view in views:
+            counts[view.state] = counts.get(view.state, 0) + 1
+        return QueueSnapshot(views, self.jobs.queued_sources(), self.message, self.working, counts)
+
+    def report(self) -> Report:
+        return report_from(self.jobs)
+
+    def _run(self) -> None:
+        stuck: set[str] = set()  # labels a finished run left unfinished: not retried in a loop
+        while not self._stop.is_set():
+            queued = self.jobs.queued_sources()
+            unfinished = [label for label in self.jobs.unfinished() if label not in stuck]
+            if not queued and not unfinished:
+                self._wake.wait(self.idle_wait_s)
+                self._wake.clear()
+                continue
+            sources = list(dict.fromkeys([source.source for source in queued] + unfinished))
+            planned_ids = [source.id for source in queued]
+            runner = BatchRunner(self.pipeline, self.options, log=lambda m: log.info("queue: %s", m), stop=self._stop,
+                                 busy=self.busy, on_planned=lambda: self.jobs.mark_sources(planned_ids, "planned"))
+            self.working = True
+            try:
+                runner.run(sources)
+            except BatchStopped:
+                return
+            except YtlocalError as error:  # another batch holds the folder, the disk is full: wait, retry
+                self.message = str(error)
+                log.warning("queue: %s", error)
+                self._stop.wait(self.idle_wait_s)
+                continue
+            except Exception as error:  # a bug must not kill the queue silently, nor spin
+                self.message = f"unexpected {type(error).__name__}: {error}"
+                log.exception("queue: unexpected error")
+                self._stop.wait(max(30.0, self.idle_wait_s))
+                continue
+            finally:
+                self.working = False
+            self.message = None
+            stuck |= set(self.jobs.unfinished())
 
 
 # ------------------------------------------------------------------------------------ fetch
@@ -491,3 +394,9 @@ def _import_local(media: Media, out_dir: Path) -> Media:
     media.audio_path = target
     atomic_write_json(folder / "media.json", media.to_dict())
     return MediaCache(out_dir).load(media.key) or media
+
+
+# The job list's names stay importable from here, where `ytlocal batch` and its users found them.
+__all__ = ["BatchLock", "BatchOptions", "BatchQueue", "BatchRunner", "BatchStopped", "DB_NAME", "FINAL_STATES",
+           "INDEX_NAME", "JobCancelled", "JobList", "QueueSnapshot", "Report", "STATE_DIR", "WorkerLoad",
+           "fetch_to_folder", "fetch_with_retries", "report_from", "status_table", "write_index"]

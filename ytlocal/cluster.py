@@ -31,14 +31,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import __version__
-from .errors import ClusterError, ModelError, SkippedSource, YtlocalError
+from .errors import ClusterError, ModelError, SkippedSource, SourceError, YtlocalError
+from .jobs import BatchOptions, JobRecorder, Report, WorkerLoad, fetch_with_retries, write_index
 from .records import Result
 from .store import DiskFullError
 
 if TYPE_CHECKING:
     from .acquire import Planned
-    from .batch import BatchRunner, JobList, Report
     from .pipeline import Pipeline
+    from .progress import Progress
 
 log = logging.getLogger(__name__)
 LOCAL_PREFIX = "local:"
@@ -156,8 +157,6 @@ def run_video(template: "Pipeline", token: str, same_machine: bool, planned: "Pl
               backoff_seconds: float) -> dict[str, Any]:
     """One video on a worker: acquire -> transcribe -> summarize. Never raises for a bad video: the
     outcome says what happened (only plain values and ytlocal's records travel back)."""
-    from .batch import fetch_with_retries
-
     pipeline = _worker_pipeline(template, token, same_machine)
     worker = _worker_address()
     missing = _missing_models(pipeline)
@@ -214,22 +213,22 @@ def _token(template: "Pipeline") -> str:
     return hashlib.sha256(pickle.dumps(template)).hexdigest()[:16]
 
 
-def run_on_cluster(runner: "BatchRunner", jobs: "JobList", todo: list["Planned"], report: "Report") -> None:
-    """Run ``todo`` as one Dask task per video and record each outcome as it arrives (any order)."""
+def run_on_cluster(pipeline: "Pipeline", options: BatchOptions, recorder: JobRecorder, todo: list["Planned"],
+                   report: Report, overall: "Progress", log_line=lambda message: None) -> None:
+    """Run ``todo`` as one Dask task per video and record each outcome as it arrives (any order),
+    through the same :class:`~ytlocal.jobs.JobRecorder` a local batch uses."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
-    from .batch import WorkerLoad, write_index
-
-    address = runner.options.cluster
-    template, same_machine = worker_template(runner.pipeline, address)
+    address = options.cluster
+    template, same_machine = worker_template(pipeline, address)
     token = _token(template)
     with connect(address) as client:
-        check_workers(client, template, token, same_machine, warn=lambda m: runner.log(f"warning: {m}"))
+        check_workers(client, template, token, same_machine, warn=lambda m: log_line(f"warning: {m}"))
         futures = {}
         for item in todo:
-            future = client.submit(run_video, template, token, same_machine, item, runner.options.retries,
-                                   runner.options.backoff_seconds, key=f"ytlocal-{token}-{item.job_id}", pure=False)
+            future = client.submit(run_video, template, token, same_machine, item, options.retries,
+                                   options.backoff_seconds, key=f"ytlocal-{token}-{item.job_id}", pure=False)
             futures[future] = item
         loads: dict[str, WorkerLoad] = {}
         for done_count, future in enumerate(as_completed(futures), start=1):
@@ -243,39 +242,37 @@ def run_on_cluster(runner: "BatchRunner", jobs: "JobList", todo: list["Planned"]
             except Exception as error:  # an unforeseen error inside the task: this video only
                 outcome = {"state": "failed", "transient": False, "acquire_s": 0.0, "worker": None,
                            "error": f"unexpected {type(error).__name__} on a worker: {error}"}
-            audio_s = _record(runner, jobs, item, outcome)
-            runner._count(report, audio_s)
+            audio_s = _record(recorder, item, outcome, log_line)
+            report.processed(audio_s)
             if audio_s is not None:
                 loads.setdefault(outcome["worker"], WorkerLoad()).add(
                     audio_s, outcome["acquire_s"] + outcome["transcribe_s"] + outcome["summarize_s"])
-            runner.overall(", ".join(f"{worker}: {load.describe()}" for worker, load in sorted(loads.items()))
-                           or "videos", done_count, len(todo))
-            write_index(jobs, runner.options.out_dir)
+            overall(", ".join(f"{worker}: {load.describe()}" for worker, load in sorted(loads.items()))
+                    or "videos", done_count, len(todo))
+            write_index(recorder.jobs, options.out_dir)
 
 
-def _record(runner: "BatchRunner", jobs: "JobList", item: "Planned", outcome: dict[str, Any]) -> float | None:
+def _record(recorder: JobRecorder, item: "Planned", outcome: dict[str, Any], log_line) -> float | None:
     """Write and record one task's outcome as a local run would; the audio seconds when done."""
-    from .errors import SourceError
-
+    jobs = recorder.jobs
     job_id = item.job_id
     if outcome["state"] in ("failed", "skipped") and "media" not in outcome:
         error = SkippedSource(outcome["error"]) if outcome["state"] == "skipped" else \
             SourceError(outcome["error"], transient=outcome["transient"])
-        runner._fetched(jobs, item, error, outcome["acquire_s"])
+        recorder.fetched(item, error, outcome["acquire_s"])
         return None
-    runner._fetched(jobs, item, None, outcome["acquire_s"])
-    runner._acquired(jobs, job_id, outcome["media"], worker=outcome["worker"])
+    recorder.fetched(item, None, outcome["acquire_s"])
+    recorder.acquired(job_id, outcome["media"], worker=outcome["worker"])
     for stage in ("transcribe_s", "summarize_s"):
         if stage in outcome:
             jobs.add_time(job_id, stage, outcome[stage])
     if outcome["state"] == "failed":
-        jobs.update(job_id, state="failed", error=outcome["error"],
-                    error_kind="transient" if outcome["transient"] else "permanent")
-        runner.log(f"failed: {outcome['media'].title}: {outcome['error']}")
+        recorder.failed(job_id, outcome["error"], outcome["transient"])
+        log_line(f"failed: {outcome['media'].title}: {outcome['error']}")
         return None
     result: Result = outcome["result"]
     jobs.update(job_id, state="summarized", whisper_model=result.transcript.model, llm_model=result.summary.llm["name"])
-    return runner._written(jobs, job_id, result)
+    return recorder.written(job_id, result)
 
 
 WORKER_CHECKS = ("python", "ffmpeg", "whisper device", "llm offload", "models dir", "whisper model", "llm model",

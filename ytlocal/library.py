@@ -2,19 +2,25 @@
 searchable offline.
 
 One SQLite database (``library.sqlite`` in the user data dir, or ``library_dir`` / ``--library``): a
-row per video (title, channel, URL or path, duration, models, where its summary and transcript are)
-and passage rows of a few sentences each with their start and end times, indexed with SQLite's FTS5
-and ranked by bm25. Each video is indexed in one transaction (a kill leaves the previous state or
-the new one, never half), and adding a video again replaces its passages.
+row per video (title, channel, URL or path, duration, models, where its summary, transcript and media
+are, its summary itself) and passage rows of a few sentences each with their start and end times,
+indexed with SQLite's FTS5 and ranked by bm25. Each video is indexed in one transaction (a kill leaves
+the previous state or the new one, never half), and adding a video again replaces its passages.
+
+Connections, pragmas and schema versions are :mod:`ytlocal.db`'s: one :class:`Library` may be used
+from many threads (a web server's), each with its own connection. Everything the library holds comes
+from strangers (titles, transcripts): it is data to its callers, never markup or a path to follow,
+except the media and transcript paths that ytlocal itself recorded.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
+import logging
 import re
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -22,15 +28,16 @@ from typing import Iterable
 import platformdirs
 
 from .config import APP_NAME, Settings
+from .db import Database, Schema, add_column
 from .errors import LibraryError
-from .records import Media, Result, Segment, Transcript
+from .records import Media, Point, Result, Segment, Summary, Transcript
 
 DB_NAME = "library.sqlite"
 SUMMARY_SUFFIXES = (".summary.json", ".summary.txt", ".hashnode.md")  # summaries written beside transcripts, not transcripts
 PASSAGE_WORDS = 60  # a passage: consecutive segments up to about this many words
 BUSY_TIMEOUT_S = 10.0
 
-_SCHEMA = """
+_FIRST_SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL, channel TEXT, url TEXT, path TEXT, duration REAL, language TEXT,
@@ -52,6 +59,32 @@ CREATE TRIGGER IF NOT EXISTS passages_removed AFTER DELETE ON passages BEGIN
     INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
 END;
 """
+
+
+_SORT_KEYS = {  # a page's sort key -> the columns it orders by (never SQL from the request)
+    "added": ("indexed", "title COLLATE NOCASE", "id"),
+    "title": ("title COLLATE NOCASE", "id"),
+    "channel": ("channel COLLATE NOCASE", "title COLLATE NOCASE", "id"),
+    "duration": ("duration", "title COLLATE NOCASE", "id"),
+    "date": ("COALESCE(upload_date, substr(indexed, 1, 10))", "title COLLATE NOCASE", "id"),
+}
+SORTS = tuple(_SORT_KEYS)
+
+
+def _add_pages(connection: sqlite3.Connection) -> None:
+    """What a page of the library shows without opening any file: the summary's TL;DR, the upload date,
+    where the audio or video is on this machine, and (in their own table, so that the rows a page
+    walks stay small) the summary and the media's description as JSON. One index per sort order,
+    each holding every column it orders by: a page deep in 10,000 videos is read from the index alone."""
+    for column in ("tldr", "upload_date", "media_path"):
+        add_column(connection, "videos", column, "TEXT")
+    connection.execute("CREATE TABLE IF NOT EXISTS documents (video_id TEXT PRIMARY KEY REFERENCES videos(id) "
+                       "ON DELETE CASCADE, summary_json TEXT, media_json TEXT)")
+    for name, columns in _SORT_KEYS.items():
+        connection.execute(f"CREATE INDEX IF NOT EXISTS videos_by_{name} ON videos({', '.join(columns)})")
+
+
+LIBRARY_SCHEMA = Schema("library", (_FIRST_SCHEMA, _add_pages))
 
 
 def library_dir(settings: Settings) -> Path:
@@ -134,18 +167,61 @@ def video_id_of(result: Result) -> str:
     return "file-" + hashlib.sha256(str(Path(result.source).expanduser().resolve()).encode()).hexdigest()[:16]
 
 
+@dataclass
+class VideoEntry:
+    """One video as the library lists it (everything from the media is text from strangers)."""
+
+    id: str
+    title: str
+    channel: str | None
+    url: str | None
+    path: str | None
+    duration: float | None
+    upload_date: str | None  # YYYY-MM-DD
+    indexed: str
+    tldr: str | None
+    language: str | None
+    whisper_model: str | None
+    llm_model: str | None
+    passages: int | None = None
+
+    @property
+    def date(self) -> str:
+        """The upload date, else the day it was added to the library."""
+        return self.upload_date or self.indexed[:10]
+
+
+@dataclass
+class VideoPage:
+    """One page of the library's list: the videos on it and how many match in all."""
+
+    videos: list[VideoEntry]
+    total: int
+    offset: int
+    limit: int
+
+
+def _entry(row: sqlite3.Row) -> VideoEntry:
+    keys = row.keys()
+    return VideoEntry(row["id"], row["title"], row["channel"], row["url"], row["path"], row["duration"],
+                      row["upload_date"], row["indexed"], row["tldr"], row["language"], row["whisper_model"],
+                      row["llm_model"], row["passages"] if "passages" in keys else None)
+
+
+def _iso_date(raw) -> str | None:
+    text = str(raw or "")
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if re.fullmatch(r"\d{8}", text) else (text[:10] or None)
+
+
 class Library:
-    """The library database at ``folder/library.sqlite`` (created on first use)."""
+    """The library database at ``folder/library.sqlite`` (created on first use, migrated when older).
+
+    One instance may be shared by threads: each gets its own connection (see :mod:`ytlocal.db`)."""
 
     def __init__(self, folder: Path | str):
         self.path = Path(folder) / DB_NAME
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(_SCHEMA)
+            self.database = Database(self.path, LIBRARY_SCHEMA, busy_timeout=BUSY_TIMEOUT_S, too_new=LibraryError)
         except sqlite3.DatabaseError as error:
             raise self._error(error) from None
         except OSError as error:
@@ -161,8 +237,14 @@ class Library:
                             f"transcripts again (`ytlocal library add FOLDER`); `ytlocal library reindex` "
                             f"rebuilds only the search index")
 
+    def _query(self, sql: str, parameters=()) -> list[sqlite3.Row]:
+        try:
+            return self.database.execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+
     def close(self) -> None:
-        self.db.close()
+        self.database.close()
 
     def __enter__(self) -> "Library":
         return self
@@ -182,68 +264,169 @@ class Library:
         if media is None or not media.url:  # a local file: where it is, whatever folder we ran from
             local = Path(result.source).expanduser()
             path = str(local.resolve()) if local.exists() else str(result.source)
+        audio = media.audio_path if media is not None else None
+        media_path = str(Path(audio).resolve()) if audio is not None and Path(audio).is_file() else None
         summary = result.summary
         try:
-            with closing(self.db.cursor()) as cursor:
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    previous = cursor.execute("SELECT summary_path, transcript_path FROM videos WHERE id = ?",
-                                              (video_id,)).fetchone()
-                    cursor.execute("DELETE FROM passages WHERE video_id = ?", (video_id,))
-                    cursor.execute(
-                        "INSERT OR REPLACE INTO videos (id, title, channel, url, path, duration, language, "
-                        "whisper_model, llm_model, summary_path, transcript_path, indexed) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (video_id, result.title, media.channel if media else None, media.url if media else None,
-                         path, (media.duration if media else None) or transcript.duration, transcript.language,
-                         transcript.model or None, summary.llm.get("name") if summary else None,
-                         str(summary_path) if summary_path else (previous["summary_path"] if previous else None),
-                         str(transcript_path) if transcript_path else (previous["transcript_path"] if previous else None),
-                         _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()))
-                    cursor.executemany("INSERT INTO passages (video_id, start, end, text) VALUES (?, ?, ?, ?)",
+            with self.database.transaction() as connection:
+                previous = connection.execute(
+                    "SELECT v.summary_path, v.transcript_path, v.tldr, v.media_path, d.summary_json FROM videos v "
+                    "LEFT JOIN documents d ON d.video_id = v.id WHERE v.id = ?", (video_id,)).fetchone()
+
+                def kept(column: str, new):
+                    return new if new is not None else (previous[column] if previous else None)
+
+                connection.execute("DELETE FROM passages WHERE video_id = ?", (video_id,))
+                connection.execute(
+                    "INSERT OR REPLACE INTO videos (id, title, channel, url, path, duration, language, "
+                    "whisper_model, llm_model, summary_path, transcript_path, indexed, tldr, upload_date, media_path) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (video_id, result.title, media.channel if media else None, media.url if media else None,
+                     path, (media.duration if media else None) or transcript.duration, transcript.language,
+                     transcript.model or None, summary.llm.get("name") if summary else None,
+                     kept("summary_path", str(summary_path) if summary_path else None),
+                     kept("transcript_path", str(transcript_path) if transcript_path else None),
+                     _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+                     kept("tldr", summary.tldr if summary else None),
+                     _iso_date(media.upload_date) if media else None, kept("media_path", media_path)))
+                connection.execute(
+                    "INSERT OR REPLACE INTO documents (video_id, summary_json, media_json) VALUES (?, ?, ?)",
+                    (video_id, kept("summary_json", json.dumps(summary.to_dict(), ensure_ascii=False) if summary else None),
+                     json.dumps(media.describe(), ensure_ascii=False) if media else None))
+                connection.executemany("INSERT INTO passages (video_id, start, end, text) VALUES (?, ?, ?, ?)",
                                        [(video_id, start, end, text) for start, end, text in rows])
-                    cursor.execute("COMMIT")
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    raise
         except sqlite3.Error as error:
             raise self._error(error) from None
         return video_id
 
     def is_empty(self) -> bool:
-        try:
-            return self.db.execute("SELECT 1 FROM videos LIMIT 1").fetchone() is None
-        except sqlite3.Error as error:
-            raise self._error(error) from None
+        return not self._query("SELECT 1 FROM videos LIMIT 1")
 
     def videos(self) -> list[sqlite3.Row]:
-        try:
-            return self.db.execute(
-                "SELECT v.*, (SELECT COUNT(*) FROM passages p WHERE p.video_id = v.id) AS passages "
-                "FROM videos v ORDER BY v.indexed, v.title").fetchall()
-        except sqlite3.Error as error:
-            raise self._error(error) from None
+        return self._query("SELECT v.*, (SELECT COUNT(*) FROM passages p WHERE p.video_id = v.id) AS passages "
+                           "FROM videos v ORDER BY v.indexed, v.title")
+
+    def page(self, *, text: str | None = None, sort: str = "added", descending: bool = True, offset: int = 0,
+             limit: int = 50) -> VideoPage:
+        """One page of the videos, sorted by ``sort`` (one of :data:`SORTS`), those whose title or
+        channel contains ``text`` (any case) when it is given."""
+        direction = " DESC" if descending else ""
+        order = ", ".join(column + direction for column in _SORT_KEYS.get(sort, _SORT_KEYS["added"]))
+        where, arguments = "", []
+        if text and text.strip():
+            pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where = " WHERE title LIKE ? ESCAPE '\\' OR channel LIKE ? ESCAPE '\\'"
+            arguments = [pattern, pattern]
+        total = int(self._query(f"SELECT COUNT(*) FROM videos{where}", arguments)[0][0])
+        offset, limit = max(0, int(offset)), max(1, min(500, int(limit)))
+        # The page's ids first, from the sort's index alone (every term in one direction, so it can be
+        # read backwards too), then only those rows: OFFSET walks index entries, not whole rows.
+        ids = [row["id"] for row in self._query(f"SELECT id FROM videos{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                                                [*arguments, limit, offset])]
+        rows = {row["id"]: row for row in self._query(
+            f"SELECT v.*, (SELECT COUNT(*) FROM passages p WHERE p.video_id = v.id) AS passages FROM videos v "
+            f"WHERE v.id IN ({', '.join('?' * len(ids))})", ids)} if ids else {}
+        return VideoPage([_entry(rows[video_id]) for video_id in ids if video_id in rows], total, offset, limit)
+
+    def video(self, video_id: str) -> VideoEntry | None:
+        rows = self._query("SELECT v.*, (SELECT COUNT(*) FROM passages p WHERE p.video_id = v.id) AS passages "
+                           "FROM videos v WHERE v.id = ?", (video_id,))
+        return _entry(rows[0]) if rows else None
+
+    def _row(self, video_id: str) -> sqlite3.Row | None:
+        rows = self._query("SELECT v.*, d.summary_json, d.media_json FROM videos v LEFT JOIN documents d "
+                           "ON d.video_id = v.id WHERE v.id = ?", (video_id,))
+        return rows[0] if rows else None
+
+    def summary(self, video_id: str) -> Summary | None:
+        """The video's summary: as stored when it was added, else read back from the summary file
+        ytlocal wrote (``.summary.json`` beside it, or the ``.md``'s TL;DR and timed key points)."""
+        row = self._row(video_id)
+        if row is None:
+            return None
+        if row["summary_json"]:
+            try:
+                return Summary.from_dict(json.loads(row["summary_json"]))
+            except (ValueError, TypeError, AttributeError):
+                pass
+        return _summary_from_files(row["summary_path"])
+
+    def transcript(self, video_id: str) -> Transcript | None:
+        """The video's transcript: the transcript file ytlocal recorded for it when it is still there,
+        else its passages (a few sentences each, with their times)."""
+        row = self._row(video_id)
+        if row is None:
+            return None
+        if row["transcript_path"]:
+            from .transcript import read_transcript
+
+            try:
+                return read_transcript(Path(row["transcript_path"]))
+            except Exception:  # moved, edited or unreadable: the passages still hold every word
+                pass
+        rows = self._query("SELECT start, end, text FROM passages WHERE video_id = ? ORDER BY id", (video_id,))
+        timed = any(r["start"] is not None for r in rows)
+        return Transcript([Segment(r["start"] or 0.0, r["end"] or 0.0, r["text"]) for r in rows],
+                          language=row["language"], duration=row["duration"], model=row["whisper_model"] or "",
+                          options={} if timed else {"untimed": True})
+
+    def media_file(self, video_id: str) -> Path | None:
+        """The audio or video file of this video on this machine, when there is one: the file ytlocal
+        recorded when it added the video (a download in the cache, or the local file itself), never a
+        path from anywhere else."""
+        row = self._row(video_id)
+        if row is None:
+            return None
+        for candidate in (row["media_path"], row["path"]):
+            if candidate:
+                path = Path(candidate)
+                if path.is_file() and path.suffix.lower() in _PLAYABLE:
+                    return path
+        return None
+
+    def result(self, video_id: str) -> Result | None:
+        """The video as a :class:`~ytlocal.records.Result` (media, transcript, summary), to render its
+        outputs again in any format."""
+        row = self._row(video_id)
+        if row is None:
+            return None
+        media = None
+        if row["media_json"]:
+            try:
+                media = Media.from_description(json.loads(row["media_json"]))
+            except (ValueError, TypeError, KeyError):
+                media = None
+        if media is None:
+            media = Media(key=row["id"], source=row["url"] or row["path"] or row["id"], audio_path=None,
+                          title=row["title"], extractor="library", video_id=row["id"], duration=row["duration"],
+                          channel=row["channel"], webpage_url=row["url"])
+        transcript = self.transcript(video_id)
+        if transcript is not None:
+            transcript.media = media
+        return Result(row["url"] or row["path"] or row["id"], media=media, transcript=transcript,
+                      summary=self.summary(video_id))
+
+    def stats(self) -> dict[str, int]:
+        """How much the library holds: videos, passages and the database's bytes on disk."""
+        videos = int(self._query("SELECT COUNT(*) FROM videos")[0][0])
+        count = int(self._query("SELECT COUNT(*) FROM passages")[0][0])
+        size = sum(p.stat().st_size for p in self.path.parent.glob(DB_NAME + "*") if p.is_file())
+        return {"videos": videos, "passages": count, "bytes": size}
 
     def find(self, wanted: str) -> list[str]:
         """Video ids matching an id, a URL, a path or a title."""
-        rows = self.db.execute("SELECT id FROM videos WHERE id = ? OR url = ? OR path = ? OR title = ?",
-                               (wanted, wanted, wanted, wanted)).fetchall()
+        rows = self._query("SELECT id FROM videos WHERE id = ? OR url = ? OR path = ? OR title = ?",
+                           (wanted, wanted, wanted, wanted))
         return [row["id"] for row in rows]
 
     def remove(self, video_id: str) -> None:
-        try:
-            self.db.execute("DELETE FROM videos WHERE id = ?", (video_id,))
-        except sqlite3.Error as error:
-            raise self._error(error) from None
+        self._query("DELETE FROM videos WHERE id = ?", (video_id,))
 
     def rebuild_index(self) -> int:
         """Rebuild the full-text index from the passages (after a crash or an SQLite upgrade)."""
-        try:
-            self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
-            self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
-            return int(self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
-        except sqlite3.Error as error:
-            raise self._error(error) from None
+        self._query("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
+        self._query("INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
+        return int(self._query("SELECT COUNT(*) FROM passages")[0][0])
 
     def _ranked(self, match: str, video: str | None, limit: int) -> list[sqlite3.Row]:
         # FTS5 ranks and cuts first (its own fast path); only the chosen rows are joined.
@@ -257,10 +440,7 @@ class Library:
                f"FROM ({inner} ORDER BY rank LIMIT ?) AS best JOIN passages p ON p.id = best.rowid "
                f"JOIN videos v ON v.id = p.video_id ORDER BY best.rank")
         arguments.append(limit)
-        try:
-            return self.db.execute(sql, arguments).fetchall()
-        except sqlite3.Error as error:
-            raise self._error(error) from None
+        return self._query(sql, arguments)
 
     def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list[Hit]:
         """The ``limit`` best passages for ``query`` (bm25), optionally of one video (id, URL, path, title)."""
@@ -283,6 +463,35 @@ class Library:
         marked = _marker(query)
         return [Hit(row["video_id"], row["title"], row["start"], row["end"], marked(row["text"]), row["url"],
                     row["path"], -float(row["score"]), row["id"]) for row in rows]
+
+
+_PLAYABLE = frozenset(".mp3 .m4a .aac .wav .flac .ogg .oga .opus .webm .mp4 .mkv .mov .m4v .mka .mpga .mpeg".split())
+_SUMMARY_MD_TLDR = re.compile(r"^## TL;DR\s*\n+(.+?)\n+## ", re.S | re.M)
+
+
+def _summary_from_files(summary_path: str | None) -> Summary | None:
+    """A summary read back from what ytlocal wrote: the ``.summary.json`` beside the ``.md`` when it is
+    there (everything), else the ``.md``'s TL;DR and timed statements (as key points)."""
+    if not summary_path:
+        return None
+    path = Path(summary_path)
+    stem = path.name.removesuffix(".md").removesuffix(".summary.json")
+    beside = path.with_name(stem + ".summary.json")
+    try:
+        if beside.is_file():
+            document = json.loads(beside.read_text(encoding="utf-8"))
+            return Summary.from_dict(dict(document["summary"], has_timings=document.get("has_timings", True),
+                                          llm=(document.get("models") or {}).get("llm") or {}))
+        if path.suffix == ".md" and path.is_file():
+            text = path.read_text(encoding="utf-8")
+            result = read_summary_markdown(path)
+            found = _SUMMARY_MD_TLDR.search(text)
+            points = [Point(segment.text, segment.start) for segment in result.transcript.segments]
+            return Summary(title=result.title, tldr=found.group(1).strip() if found else "", key_points=points,
+                           sections=[], has_timings=True, llm={}, options={})
+    except Exception as error:  # moved, edited by hand, not ytlocal's: the page shows the transcript alone
+        logging.getLogger(__name__).debug("summary %s unreadable: %s", summary_path, error)
+    return None
 
 
 def _marker(query: str):

@@ -3,17 +3,47 @@
     source --acquire--> Media --transcribe--> Transcript --summarize--> Summary, all in a Result
 
 Nothing is flattened to a dict and rebuilt between stages. Dicts appear only at the edges: the
-JSON files on disk (the media cache's ``media.json``, ytlocal's ``.json`` transcripts and summaries),
-whose formats these records read and write unchanged.
+JSON files on disk (the media cache's ``media.json``, ytlocal's ``.json`` transcripts and summaries,
+the library's stored summaries), whose formats these records read and write unchanged.
+
+Records know nobody above them. :meth:`Result.render` and :meth:`Result.write` are kept for the
+users of the API, but the formats live in :mod:`ytlocal.render`, which sits above this module: the
+package (``ytlocal/__init__.py``) hands the renderer in through :func:`use_output_writer`, so this
+module imports nothing of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
+
+from .naming import output_stem
 
 TRANSCRIPT_FORMAT_VERSION = 1
+
+
+class OutputWriter(Protocol):
+    """What :meth:`Result.render` and :meth:`Result.write` delegate to (:mod:`ytlocal.render`)."""
+
+    def render(self, result: "Result", fmt: str) -> str: ...
+
+    def write(self, result: "Result", out_dir: Path, formats: Sequence[str], with_transcript: bool) -> list[Path]: ...
+
+
+_output_writer: OutputWriter | None = None
+
+
+def use_output_writer(writer: OutputWriter) -> None:
+    """Set the renderer behind :meth:`Result.render` and :meth:`Result.write` (the package does it)."""
+    global _output_writer
+    _output_writer = writer
+
+
+def _writer() -> OutputWriter:
+    if _output_writer is None:
+        raise RuntimeError("no output writer: import ytlocal (the package wires ytlocal.render in)")
+    return _output_writer
 
 
 @dataclass
@@ -187,6 +217,11 @@ class Point:
     origin: str = "extractive"
     source: str = ""
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Point":
+        return cls(str(data.get("text") or ""), float(data.get("start") or 0.0), str(data.get("origin") or "extractive"),
+                   str(data.get("source") or ""))
+
 
 @dataclass
 class Section:
@@ -213,6 +248,19 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Summary":
+        """The Summary :meth:`to_dict` gave (what the library stores for each video)."""
+        sections = [Section(str(s.get("heading") or ""), float(s.get("start") or 0.0), float(s.get("end") or 0.0),
+                            [Point.from_dict(p) for p in s.get("bullets") or []], bool(s.get("from_chapter")),
+                            str(s.get("heading_origin") or "keyphrase")) for s in data.get("sections") or []]
+        return cls(title=str(data.get("title") or ""), tldr=str(data.get("tldr") or ""),
+                   key_points=[Point.from_dict(p) for p in data.get("key_points") or []], sections=sections,
+                   has_timings=bool(data.get("has_timings", True)), llm=dict(data.get("llm") or {}),
+                   options=dict(data.get("options") or {}), stats=dict(data.get("stats") or {}),
+                   warnings=list(data.get("warnings") or []),
+                   tldr_points=[Point.from_dict(p) for p in data.get("tldr_points") or []])
 
     @property
     def points(self) -> list[Point]:
@@ -256,19 +304,13 @@ class Result:
     @property
     def stem(self) -> str:
         """The file name, without extension, of this result's outputs."""
-        from .naming import output_stem
-
         return output_stem(self.title, self.video_id)
 
     def render(self, fmt: str = "md") -> str:
         """The summary as ``md``, ``hashnode``, ``json`` or ``txt`` (see :mod:`ytlocal.render`)."""
-        from .render import render
-
-        return render(self, fmt)
+        return _writer().render(self, fmt)
 
     def write(self, out_dir: Path | str, formats: Sequence[str] = ("md",), with_transcript: bool = False) -> list[Path]:
         """Write the summary in each of ``formats`` (and the transcript as txt, srt and json when
         ``with_transcript``) into ``out_dir``, atomically. Returns the paths, the summaries first."""
-        from .render import write_outputs
-
-        return write_outputs(self, Path(out_dir), formats, with_transcript)
+        return _writer().write(self, Path(out_dir), formats, with_transcript)
