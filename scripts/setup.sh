@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared set-up for scripts/demo.sh and scripts/test.sh: installs whatever is missing, idempotently.
 #   scripts/setup.sh [--test]
-# - system packages (ffmpeg; espeak-ng with --test; a C/C++ compiler and python3-venv when missing):
+# - system packages (ffmpeg; espeak-ng and chromium with --test; a C/C++ compiler and python3-venv when missing):
 #   installed with apt-get when run as root on Debian/Ubuntu, otherwise named with the fix;
 # - a virtualenv at .venv (or $YTLOCAL_VENV) with ytlocal installed in editable mode;
 #   skipped on a second run unless pyproject.toml changed (pip keeps the built llama-cpp-python wheel).
@@ -18,6 +18,11 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 missing_pkgs=()
 command -v ffmpeg >/dev/null 2>&1 || missing_pkgs+=(ffmpeg)
 if [ "$WANT_TEST" = 1 ]; then command -v espeak-ng >/dev/null 2>&1 || missing_pkgs+=(espeak-ng); fi
+# The browser tests of `ytlocal serve` drive Debian's Chromium with Playwright (Playwright's own browser
+# download is not used: it needs hosts a build machine may not reach).
+if [ "$WANT_TEST" = 1 ]; then
+  { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } || missing_pkgs+=(chromium)
+fi
 { command -v c++ >/dev/null 2>&1 && command -v cc >/dev/null 2>&1; } || missing_pkgs+=(build-essential)
 command -v git >/dev/null 2>&1 || missing_pkgs+=(git)
 

@@ -67,6 +67,7 @@ def configure_logging(verbose: int) -> None:
 
 
 from . import commands, doctor, library, models  # noqa: E402,F401  (importing them registers the commands)
+from .serve import command as _serve; cli.add_command(_serve)  # noqa: E402,E702  (serve imports nothing of cli)
 
 
 def main() -> None:

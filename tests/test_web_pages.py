@@ -1,0 +1,151 @@
+"""`ytlocal serve`'s pages at the HTTP level: the library (sorted, filtered, paginated), a video (summary,
+transcript, times that seek or open the source, downloads), search, ask, the queue and its report,
+models and health."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from ytlocal.api import Session
+from ytlocal.web.app import ServeOptions, build_state, create_app
+
+from web_fixtures import TOKEN, fill_library, video
+
+PORT = 8766
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+@pytest.fixture
+def site(tmp_path):
+    """(client signed in, state, ids)"""
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    session = Session(library_dir=tmp_path / "library", cache_dir=tmp_path / "cache")
+    state = build_state(session, ServeOptions(port=PORT, token=TOKEN, queue_dir=tmp_path / "queue",
+                                              allow_dirs=(allowed,), page_size=10))
+    ids = fill_library(state.library, allowed)
+    client = TestClient(create_app(state, start_queue=False), base_url=BASE, follow_redirects=False)
+    assert client.get(f"/?token={TOKEN}").status_code == 303
+    yield client, state, ids
+    state.queue.close()
+    state.library.close()
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r'<a class="title" href="/video/[^"]+">([^<]+)</a>', html)
+
+
+def test_the_library_lists_every_video_with_channel_duration_date_and_summary_line(site):
+    client, _state, ids = site
+    html = client.get("/").text
+    assert set(titles(html)) == {"Why honey bees matter", "A talk on the web", "&lt;img src=x onerror=alert(1)&gt;"}
+    assert "Farm Talks" in html and "01:08" in html and "2024-05-01" in html
+    assert "Bees pollinate the crops farmers grow." in html
+    assert f'href="/video/{ids["playable"]}"' in html
+
+
+def test_the_library_sorts_filters_and_pages(site):
+    client, state, _ids = site
+    for number in range(25):
+        state.library.add(video(f"file-many{number:012d}", f"Talk {number:02d}", channel="Many",
+                                duration=100.0 + number, upload_date=f"2023{number % 12 + 1:02d}01"))
+    first = client.get("/?sort=title&order=asc").text
+    assert titles(first)[:3] == ["&lt;img src=x onerror=alert(1)&gt;", "A talk on the web", "Talk 00"]
+    assert "Page 1 of 3" in first and 'rel="next"' in first
+    third = client.get("/?sort=title&order=asc&page=3").text
+    assert titles(third) == [f"Talk {n}" for n in range(18, 25)] + ["Why honey bees matter"]
+    assert 'rel="next"' not in third and 'rel="prev"' in third
+    longest = client.get("/?sort=duration&order=desc").text
+    assert titles(longest)[0] == "Talk 24"
+    filtered = client.get("/?filter=talk+1&sort=title&order=asc").text
+    assert titles(filtered) == [f"Talk {n}" for n in range(10, 20)] and "<small>10 videos matching" in filtered
+    assert titles(client.get("/?filter=many&sort=title&order=asc&page=2").text)[0] == "Talk 10"
+    assert client.get("/?filter=%25&sort=nonsense&order=up&page=-3").status_code == 200  # LIKE's % is text
+    assert titles(client.get("/?filter=%25").text) == []
+
+
+def test_a_video_page_shows_summary_beside_transcript_with_times_that_seek_the_player(site):
+    client, _state, ids = site
+    html = client.get(f"/video/{ids['playable']}").text
+    assert '<audio id="player" controls preload="metadata" src="/media/' in html
+    assert "Bees pollinate the crops farmers grow." in html  # TL;DR
+    assert "Pollination lets apple trees" in html and "What farmers can do" in html
+    assert f'<a class="t" href="/video/{ids["playable"]}?t=47" data-t="47.00">00:47</a>' in html
+    assert html.count('data-t="') >= 9 + 2 + 2 + 2  # every segment, key point, section and bullet
+    at = client.get(f"/video/{ids['playable']}?t=50").text
+    assert f'src="/media/{ids["playable"]}#t=50.00" data-start="50.0"' in at
+    assert '<li id="s6" data-t="47.00" class="current">' in at  # the line spoken at 0:50
+
+
+def test_a_video_without_media_here_links_its_times_to_the_source(site):
+    client, _state, ids = site
+    html = client.get(f"/video/{ids['web']}").text
+    assert "<audio" not in html and "not on this machine" in html
+    assert '<a class="t" href="https://video.example/watch?v=abc&amp;t=47" rel="noopener noreferrer">00:47</a>' in html
+
+
+def test_each_output_format_downloads(site):
+    client, _state, ids = site
+    for fmt in ("md", "hashnode", "json", "txt"):
+        response = client.get(f"/video/{ids['playable']}/summary.{fmt}")
+        assert response.status_code == 200, fmt
+        assert "attachment; filename*=UTF-8''Why%20honey%20bees%20matter" in response.headers["content-disposition"]
+        assert "Farmers can plant strips of wild flowers" in response.text
+    assert json.loads(client.get(f"/video/{ids['playable']}/summary.json").text)["summary"]["key_points"][0]["start"] == 16.0
+    srt = client.get(f"/video/{ids['playable']}/transcript.srt").text
+    assert srt.startswith("1\n00:00:00,000 --> 00:00:07,500\nHoney bees")
+    assert client.get(f"/video/{ids['playable']}/transcript.vtt").text.startswith("WEBVTT")
+    assert client.get(f"/video/{ids['playable']}/summary.exe").status_code == 404
+    assert client.get("/video/no-such-video").status_code == 404
+
+
+def test_search_shows_highlighted_passages_each_opening_its_video_at_that_moment(site):
+    client, _state, ids = site
+    html = client.get("/search?q=wild+flowers").text
+    assert "<mark>wild</mark> <mark>flowers</mark>" in html
+    assert f'href="/video/{ids["playable"]}?t=' in html  # playable here: this page at that moment
+    assert 'href="https://video.example/watch?v=abc&amp;t=' in html  # not here: the source at that moment
+    assert "Nothing in the library matches" in client.get("/search?q=zeppelin").text
+    one = client.get(f"/search?q=bees&video={ids['web']}").text
+    assert "A talk on the web" in one and "Why honey bees matter" not in one
+
+
+def test_queue_page_adds_waiting_sources_removes_them_and_reports(site):
+    client, state, _ids = site
+    csrf = state.guard.csrf_token
+    page = client.get("/queue").text
+    assert f'name="csrf" value="{csrf}"' in page and 'data-events="/queue/events"' in page
+    added = client.post("/queue", data={"sources": "https://video.example/watch?v=1\n\n# a comment\n", "csrf": csrf},
+                        headers={"Origin": BASE})
+    assert added.status_code == 303
+    waiting = state.queue.snapshot().waiting
+    assert [s.source for s in waiting] == ["https://video.example/watch?v=1"]
+    assert "https://video.example/watch?v=1" in client.get("/queue").text
+    removed = client.post(f"/queue/sources/{waiting[0].id}/cancel", data={"csrf": csrf}, headers={"Origin": BASE})
+    assert removed.status_code == 303 and state.queue.snapshot().waiting == []
+    assert client.post("/queue/jobs/nope/cancel", data={"csrf": csrf}, headers={"Origin": BASE}).status_code == 404
+    empty = client.post("/queue", data={"sources": "  \n", "csrf": csrf}, headers={"Origin": BASE})
+    assert empty.status_code == 400 and "nothing to add" in empty.text
+    report = client.get("/queue/report").text
+    assert "Batch report" in report and "None yet." in report
+
+
+def test_models_and_health_names_the_llm_the_checks_and_disk_use(site, test_models_store):
+    client, state, _ids = site
+    html = client.get("/models").text
+    assert "Summaries are written by <strong>" in html
+    for name in ("whisper-tiny.en", "smollm2-135m-instruct", "whisper-base"):
+        assert name in html
+    assert "ffmpeg" in html and "library (3 videos" in html and "queue outputs" in html
+
+
+def test_ask_answers_or_refuses_with_the_passages_it_rests_on(site, test_models_store):
+    client, _state, ids = site  # the checkout's model store: SmolLM2-135M answers
+    html = client.get("/ask?q=How+can+farmers+help+bees%3F").text
+    assert ("<h2>Answer</h2>" in html) or ("No answer the passages support" in html)
+    assert f'href="/video/{ids["playable"]}?t=' in html  # the passages, each a link to its moment
+    assert "Nothing in the library is about this" in client.get("/ask?q=zeppelin+airships").text

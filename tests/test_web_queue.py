@@ -1,0 +1,73 @@
+"""The queue behind `ytlocal serve` with the real pipeline: a cancel in the middle of a summary and a
+cancel of a waiting video leave no torn file and no output; progress is durable in the job list that
+`ytlocal batch --status` reads."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from starlette.testclient import TestClient
+
+from ytlocal.api import Session
+from ytlocal.jobs import JobList, report_from
+from ytlocal.web.app import ServeOptions, build_state, create_app
+
+from web_fixtures import SAMPLE, TOKEN
+
+pytestmark = pytest.mark.integration
+PORT = 8767
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+def wait_for(condition, what: str, seconds: float = 300):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.05)
+
+
+def test_cancel_in_the_middle_of_a_summary_and_before_the_start_leaves_nothing_torn(tmp_path, test_models_store,
+                                                                                   run_cli):
+    talks, queue, cache = tmp_path / "talks", tmp_path / "queue", tmp_path / "cache"
+    talks.mkdir()
+    shutil.copy(SAMPLE, talks / "first.opus")
+    (talks / "second.opus").write_bytes(SAMPLE.read_bytes() + b"")  # same audio: another file, another job
+    session = Session(library_dir=tmp_path / "library", cache_dir=cache, models_dir=test_models_store.root,
+                      whisper_model="whisper-tiny.en", llm="smollm2-135m-instruct")
+    state = build_state(session, ServeOptions(port=PORT, token=TOKEN, queue_dir=queue, allow_dirs=(talks,)))
+    csrf = {"csrf": state.guard.csrf_token}
+    with TestClient(create_app(state), base_url=BASE, follow_redirects=False) as client:  # the queue runs
+        client.get(f"/?token={TOKEN}")
+        lines = f"{talks / 'first.opus'}\n{talks / 'second.opus'}"
+        assert client.post("/queue", data={"sources": lines, **csrf}, headers={"Origin": BASE}).status_code == 303
+
+        def views():
+            return {view.label.rsplit("/", 1)[-1]: view for view in state.queue.snapshot().jobs}
+
+        second = wait_for(lambda: views().get("second.opus"), "the plan")
+        assert client.post(f"/queue/jobs/{second.id}/cancel", data=csrf, headers={"Origin": BASE}).status_code == 303
+        first = wait_for(lambda: (lambda v: v if v and v.stage == "summarize" and (v.done or 0) >= 1 else None)(
+            views().get("first.opus")), "the summary to be written")
+        assert first.state == "transcribed" and first.total and first.eta_s is not None
+        assert client.post(f"/queue/jobs/{first.id}/cancel", data=csrf, headers={"Origin": BASE}).status_code == 303
+        wait_for(lambda: all(v.state == "cancelled" for v in views().values()), "both cancelled", 120)
+        assert client.post(f"/queue/jobs/{first.id}/cancel", data=csrf, headers={"Origin": BASE}).status_code == 404
+        page = client.get("/queue").text
+        assert page.count('data-state="cancelled"') == 2
+    state.queue.close()
+    state.library.close()
+    session.close()
+    outputs = [p.name for p in queue.iterdir() if p.suffix in (".md", ".json", ".srt", ".txt") and p.name != "index.md"]
+    assert outputs == []
+    torn = [p for p in list(queue.rglob("*")) + list(cache.rglob("*")) if p.name.endswith((".tmp", ".part"))]
+    assert torn == []
+    with JobList(queue) as jobs:
+        report = report_from(jobs)
+    assert report.cancelled == 2 and report.done == 0 and report.pending == 0
+    status = run_cli("batch", "--status", str(queue))  # the same job list `ytlocal batch` keeps
+    assert status.exit_code == 0 and status.output.count("cancelled") >= 2

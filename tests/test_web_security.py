@@ -1,0 +1,259 @@
+"""`ytlocal serve`'s safety rules, each at the HTTP level: loopback Host only, the token traded for an
+HttpOnly SameSite=Strict cookie, 403 without it on every route, POSTs with Origin and CSRF token, GET
+changing nothing, the headers (CSP without inline script, no CORS, frames denied), hostile titles shown
+as text, media only by library id, local files only under the allowed folders."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from ytlocal.api import Session
+from ytlocal.web.app import ServeOptions, build_state, create_app
+from ytlocal.web.security import Guard
+
+from web_fixtures import HOSTILE_TITLE, TOKEN, fill_library
+
+PORT = 8765
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+@dataclass
+class Web:
+    app: object
+    state: object
+    ids: dict
+    folder: Path
+
+    def client(self, *, signed_in: bool = True, host: str = f"127.0.0.1:{PORT}") -> TestClient:
+        client = TestClient(self.app, base_url=f"http://{host}", follow_redirects=False)
+        if signed_in:
+            response = client.get(f"/?token={TOKEN}")
+            assert response.status_code == 303
+        return client
+
+    def post(self, client: TestClient, path: str, data: dict | None = None, *, origin: str | None = BASE,
+             csrf: str | None = "right"):
+        form = dict(data or {})
+        if csrf is not None:
+            form["csrf"] = self.state.guard.csrf_token if csrf == "right" else csrf
+        headers = {"Origin": origin} if origin is not None else {}
+        return client.post(path, data=form, headers=headers)
+
+
+@pytest.fixture
+def web(tmp_path):
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    session = Session(library_dir=tmp_path / "library", cache_dir=tmp_path / "cache")
+    state = build_state(session, ServeOptions(port=PORT, token=TOKEN, queue_dir=tmp_path / "queue",
+                                              allow_dirs=(allowed,)))
+    ids = fill_library(state.library, allowed)
+    app = create_app(state, start_queue=False)  # nothing runs: these tests look at requests only
+    yield Web(app, state, ids, allowed)
+    state.queue.close()
+    state.library.close()
+
+
+def every_get_route(web: Web) -> list[str]:
+    hostile, playable = web.ids["hostile"], web.ids["playable"]
+    return ["/", "/?sort=title&order=asc&page=1", f"/video/{playable}", f"/video/{playable}/summary.md",
+            f"/video/{playable}/transcript.srt", f"/media/{playable}", "/search?q=bees", "/ask", "/queue",
+            "/queue/events", "/queue/report", "/models", "/static/ytlocal.js", "/static/ytlocal.css",
+            f"/video/{hostile}", "/no-such-page"]
+
+
+def test_without_the_token_every_route_media_and_event_stream_answer_403(web):
+    client = web.client(signed_in=False)
+    for path in every_get_route(web):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "bees" not in response.text.lower() and HOSTILE_TITLE not in response.text
+    for path in ("/queue", "/queue/jobs/x/cancel", "/queue/sources/1/cancel"):
+        assert web.post(client, path, {"sources": "https://example.com/v"}).status_code == 403
+    assert web.state.queue.snapshot().waiting == []
+
+
+def test_a_wrong_token_is_refused_and_the_right_one_becomes_an_httponly_strict_cookie(web):
+    client = web.client(signed_in=False)
+    assert client.get("/?token=wrong").status_code == 403
+    response = client.get(f"/search?q=bees&token={TOKEN}")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/search?q=bees"  # the token leaves the address bar
+    cookie = response.headers["set-cookie"]
+    assert re.match(rf"ytlocal_{PORT}=[0-9a-f]{{64}}; ", cookie)
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    assert TOKEN not in cookie
+    assert client.get("/search?q=bees").status_code == 200
+    # A cookie for another port (another ytlocal serve) is not this server's.
+    other = TestClient(web.app, base_url=BASE, follow_redirects=False)
+    other.cookies.set(f"ytlocal_{PORT + 1}", Guard(TOKEN, PORT).cookie_value)
+    assert other.get("/").status_code == 403
+
+
+def test_a_configured_token_keeps_the_browser_signed_in_across_restarts():
+    assert Guard(TOKEN, PORT).cookie_value == Guard(TOKEN, PORT).cookie_value
+    assert Guard(TOKEN, PORT).cookie_value != Guard("another-launch-token", PORT).cookie_value
+    assert Guard(TOKEN, PORT).csrf_token != Guard(TOKEN, PORT).cookie_value
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_loopback_host_names_with_the_port_are_served(web, host):
+    client = web.client(host=f"{host}:{PORT}")
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("host", ["rebind.evil.example", "127.0.0.1.nip.io", "localhost.evil.example", "10.0.0.5",
+                                  "127.0.0.1:1234"])
+def test_any_other_host_header_is_refused_even_with_the_cookie(web, host):
+    client = web.client()
+    target = host if ":" in host else f"{host}:{PORT}"
+    response = client.get("/", headers={"Host": target})
+    assert response.status_code == 403
+    assert "Why honey bees" not in response.text
+    assert client.get(f"/?token={TOKEN}", headers={"Host": target}).status_code == 403
+
+
+def test_a_wildcard_address_admits_ip_literals_never_names():
+    guard = Guard(TOKEN, PORT, bind_host="0.0.0.0")
+    assert guard.host_allowed(f"192.168.1.20:{PORT}") and guard.host_allowed(f"127.0.0.1:{PORT}")
+    assert not guard.host_allowed(f"rebind.evil.example:{PORT}") and not guard.host_allowed("192.168.1.20:80")
+    assert Guard(TOKEN, PORT, bind_host="192.168.1.20").host_allowed(f"192.168.1.20:{PORT}")
+    assert not Guard(TOKEN, PORT).host_allowed(f"192.168.1.20:{PORT}")
+
+
+def test_a_post_needs_this_servers_origin_and_the_csrf_token(web, tmp_path):
+    client = web.client()
+    sources = {"sources": "https://video.example/watch?v=1"}
+    assert web.post(client, "/queue", sources, origin=None).status_code == 403
+    assert web.post(client, "/queue", sources, origin="http://evil.example").status_code == 403
+    assert web.post(client, "/queue", sources, origin=f"http://127.0.0.1:{PORT + 1}").status_code == 403
+    assert web.post(client, "/queue", sources, csrf=None).status_code == 403
+    assert web.post(client, "/queue", sources, csrf="0" * 64).status_code == 403
+    assert web.state.queue.snapshot().waiting == []
+    response = web.post(client, "/queue", sources)
+    assert response.status_code == 303 and response.headers["location"] == "/queue"
+    assert [s.source for s in web.state.queue.snapshot().waiting] == ["https://video.example/watch?v=1"]
+
+
+def test_get_changes_nothing_and_every_changing_route_is_post_only(web):
+    client = web.client()
+    assert client.get("/queue?sources=https://video.example/watch?v=1&csrf=x").status_code == 200
+    assert client.get("/queue/jobs/abc/cancel").status_code == 405
+    assert client.get("/queue/sources/1/cancel").status_code == 405
+    assert web.state.queue.snapshot().waiting == []
+    for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
+        response = client.request(method, "/queue", headers={"Origin": BASE})
+        assert response.status_code == 405
+        assert not any(name.lower().startswith("access-control-") for name in response.headers)
+    from starlette.routing import Route
+
+    for route in web.app.routes:
+        if isinstance(route, Route) and "POST" in route.methods:
+            assert route.methods <= {"POST"}, route.path
+
+
+def test_every_response_has_the_security_headers_and_never_cors(web):
+    client = web.client()
+    for path in every_get_route(web):
+        if path == "/queue/events":
+            continue  # a stream: its headers are checked below
+        response = client.get(path, headers={"Origin": "http://evil.example"})
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert not any(name.lower().startswith("access-control-") for name in response.headers), path
+    refused = web.client(signed_in=False).get("/")
+    assert refused.headers["x-frame-options"] == "DENY" and "content-security-policy" in refused.headers
+
+
+def test_pages_have_no_inline_script_and_no_event_handler_attributes(web):
+    client = web.client()
+    for path in every_get_route(web):
+        if path.startswith(("/static", "/media", "/queue/events")) or "summary." in path or "transcript." in path:
+            continue
+        html = client.get(path).text
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert 'src="/static/' in tag, (path, tag)
+        assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html, re.I), path
+
+
+def test_hostile_titles_channels_and_transcripts_show_as_text_on_every_page(web):
+    client = web.client()
+    hostile = web.ids["hostile"]
+    pages = {"/": client.get("/").text, "video": client.get(f"/video/{hostile}").text,
+             "search": client.get("/search?q=pollen").text}
+    for name, html in pages.items():
+        assert HOSTILE_TITLE not in html and "<img" not in html, name
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html, name
+        assert "<script>alert" not in html, name
+    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in pages["video"]
+    assert "&lt;/script&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in pages["video"]
+    assert "<b>bold</b>" not in pages["video"] and "&lt;b&gt;bold&lt;/b&gt;" in pages["video"]
+    # The one markup a search adds is <mark> around the matched word, the passage itself escaped.
+    assert "<mark>pollen</mark>" in pages["search"] and "&lt;/script&gt;" in pages["search"]
+
+
+def test_media_are_served_by_library_id_with_ranges_and_no_path_reaches_the_file_system(web):
+    client = web.client()
+    playable = web.ids["playable"]
+    whole = client.get(f"/media/{playable}")
+    assert whole.status_code == 200 and whole.headers["content-type"] == "audio/ogg"
+    assert whole.content == (web.folder / "bees-talk.opus").read_bytes()
+    part = client.get(f"/media/{playable}", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.headers["content-range"].startswith("bytes 100-199/")
+    assert part.content == whole.content[100:200]
+    for wanted in (web.ids["web"], "no-such-id", "..%2F..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd",
+                   f"{playable}%2F..%2F..%2Fetc%2Fpasswd"):
+        response = client.get(f"/media/{wanted}")
+        assert response.status_code == 404, wanted
+        assert b"root:" not in response.content
+    assert client.get("/media/../../etc/passwd").status_code == 404
+    assert client.get("/static/../app.py").status_code == 404
+
+
+def test_local_files_are_queued_only_under_the_allowed_folders_after_resolving_links(web, tmp_path):
+    client = web.client()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.opus").write_bytes(b"not for the queue")
+    (web.folder / "link.opus").symlink_to(outside / "secret.opus")
+    (web.folder / "linked-folder").symlink_to(outside)
+    (web.folder / "list.txt").write_text(f"{outside / 'secret.opus'}\n{web.folder / 'bees-talk.opus'}\n")
+    refused = [str(outside / "secret.opus"), str(web.folder / "link.opus"), str(web.folder / "linked-folder"),
+               str(web.folder / "list.txt"), f"{web.folder}/../outside/secret.opus", "/etc/passwd",
+               "file:///etc/passwd", "ftp://video.example/x.opus", str(web.folder / "missing.opus")]
+    for line in refused:
+        response = web.post(client, "/queue", {"sources": line})
+        assert response.status_code == 400, line
+        assert "Nothing was added" in response.text
+    assert web.state.queue.snapshot().waiting == []
+    # A mix of good and bad lines adds nothing, and says which line is wrong.
+    mixed = web.post(client, "/queue", {"sources": f"{web.folder / 'bees-talk.opus'}\n{outside / 'secret.opus'}"})
+    assert mixed.status_code == 400 and "outside the folders" in mixed.text
+    assert web.state.queue.snapshot().waiting == []
+    # A folder is checked file by file: one link leading out refuses the folder.
+    assert web.post(client, "/queue", {"sources": str(web.folder)}).status_code == 400
+    (web.folder / "link.opus").unlink()
+    # Inside: a file, a relative name and a folder; what is queued is the resolved file.
+    os.symlink(web.folder / "bees-talk.opus", web.folder / "inside-link.opus")
+    for line in ("bees-talk.opus", str(web.folder / "inside-link.opus"), str(web.folder)):
+        assert web.post(client, "/queue", {"sources": line}).status_code == 303, line
+    waiting = {s.source for s in web.state.queue.snapshot().waiting}
+    assert waiting == {str((web.folder / "bees-talk.opus").resolve())}
+
+
+def test_the_event_stream_needs_the_cookie_and_starts_with_the_whole_state(web):
+    assert web.client(signed_in=False).get("/queue/events").status_code == 403
+    web.state.queue.add(["https://video.example/watch?v=stream"])
+    web.state.stopping.set()  # the stream sends the state once and ends (a server shutting down)
+    response = web.client().get("/queue/events")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    assert response.text.startswith("retry: 1000\n\n")
+    assert "event: queue" in response.text and "https://video.example/watch?v=stream" in response.text

@@ -1,0 +1,108 @@
+"""A video: its summary (TL;DR, key points, sections) beside its transcript, a player for the audio or
+video file on this machine, and its outputs to download.
+
+Every time in the summary and the transcript is a link: with the file here it opens this page at that
+moment (the script seeks the player instead of reloading), without it the source's address at that
+moment. Ids in URLs are the library's; the media comes only from the file the library recorded for
+that id (:meth:`ytlocal.library.Library.media_file`), never from a path in the request.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, Response
+
+from ...naming import output_stem
+from ..templating import render, state_of
+
+SUMMARY_FORMATS = {"md": ("md", "text/markdown"), "hashnode": ("hashnode.md", "text/markdown"),
+                   "json": ("summary.json", "application/json"), "txt": ("summary.txt", "text/plain")}
+TRANSCRIPT_FORMATS = {"srt": "application/x-subrip", "vtt": "text/vtt", "txt": "text/plain", "json": "application/json"}
+MEDIA_TYPES = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4", ".aac": "audio/aac",
+               ".mp3": "audio/mpeg", ".mpga": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac",
+               ".webm": "audio/webm", ".mka": "audio/x-matroska", ".mp4": "video/mp4", ".m4v": "video/mp4",
+               ".mkv": "video/x-matroska", ".mov": "video/quicktime", ".mpeg": "video/mpeg"}
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mkv", ".mov", ".mpeg")
+
+
+def _seconds(value) -> float | None:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if 0 <= seconds < 10 ** 7 else None
+
+
+def _video_or_404(state, video_id: str):
+    entry = state.library.video(video_id)
+    if entry is None:
+        raise HTTPException(404, "No video with this id in the library.")
+    return entry
+
+
+def page(request):
+    state = state_of(request)
+    video_id = request.path_params["video_id"]
+    entry = _video_or_404(state, video_id)
+    summary = state.library.summary(video_id)
+    transcript = state.library.transcript(video_id)
+    media = state.library.media_file(video_id)
+    start = _seconds(request.query_params.get("t"))
+    segments = transcript.segments if transcript is not None else []
+    timed = bool(segments) and not (transcript.options or {}).get("untimed")
+    current = None
+    if start is not None and timed:
+        current = max(0, bisect.bisect_right([segment.start for segment in segments], start) - 1)
+    return render(request, "video.html", {
+        "video": entry, "summary": summary, "segments": segments, "timed": timed, "current": current,
+        "media": media is not None, "is_video": media is not None and media.suffix.lower() in VIDEO_SUFFIXES,
+        "start": start, "summary_formats": list(SUMMARY_FORMATS), "transcript_formats": list(TRANSCRIPT_FORMATS),
+    }, active="library")
+
+
+def _attachment(text: str, name: str, media_type: str) -> Response:
+    import urllib.parse
+
+    return Response(text.encode("utf-8"), media_type=f"{media_type}; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{urllib.parse.quote(name, safe='')}",
+        "Cache-Control": "no-store"})
+
+
+def summary_file(request):
+    state = state_of(request)
+    video_id, fmt = request.path_params["video_id"], request.path_params["fmt"]
+    if fmt not in SUMMARY_FORMATS:
+        raise HTTPException(404, "No such format.")
+    entry = _video_or_404(state, video_id)
+    result = state.library.result(video_id)
+    if result is None or result.summary is None:
+        raise HTTPException(404, "This video has no summary in the library.")
+    suffix, media_type = SUMMARY_FORMATS[fmt]
+    return _attachment(result.render(fmt), f"{output_stem(entry.title, video_id)}.{suffix}", media_type)
+
+
+def transcript_file(request):
+    from ...transcript import RENDERERS
+
+    state = state_of(request)
+    video_id, fmt = request.path_params["video_id"], request.path_params["fmt"]
+    if fmt not in TRANSCRIPT_FORMATS:
+        raise HTTPException(404, "No such format.")
+    entry = _video_or_404(state, video_id)
+    transcript = state.library.transcript(video_id)
+    if transcript is None:
+        raise HTTPException(404, "This video has no transcript in the library.")
+    return _attachment(RENDERERS[fmt](transcript), f"{output_stem(entry.title, video_id)}.{fmt}",
+                       TRANSCRIPT_FORMATS[fmt])
+
+
+def media(request):
+    """The video's audio or video file, with range requests (so the player can seek)."""
+    state = state_of(request)
+    path = state.library.media_file(request.path_params["video_id"])
+    if path is None:
+        raise HTTPException(404, "This video's media is not on this machine.")
+    return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+                        headers={"Cache-Control": "private, max-age=0"}, content_disposition_type="inline")
