@@ -44,7 +44,9 @@ from .prompts import (
 from .rewrite import answer_line, verify_rewrite, verify_translation
 from .salience import WordWeights
 from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
-from .select import Choice, Selector, promotional
+from .ads import find_ad_spans, excluded_indices
+from .meaning import Meaning
+from .select import SIGNALS, Choice, Selector, on_subject
 from .sentences import Sentence, transcript_sentences
 from .summary import LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
 from ..text import content_words, is_looping, ngrams, split_sentences, words
@@ -85,7 +87,10 @@ class _Statement:
 
 class Summarizer:
     def __init__(self, session: LlmSession, options: SummarizeOptions, progress: Progress | None = None,
-                 label: str = "summarize", transcript_language: str | None = None):
+                 label: str = "summarize", transcript_language: str | None = None, embedder=None,
+                 uses: frozenset[str] = frozenset({"ads", "subject", "coverage", "sections"})):
+        """``embedder``: an :class:`~ytlocal.runtime.models.EmbeddingModel` for sentence meaning (None:
+        words alone); ``uses``: which uses of meaning are on (the benchmark switches each off)."""
         if options.length not in LENGTHS:
             raise SummaryError(f"unknown length {options.length!r}; use short, medium or long")
         self.session = session
@@ -99,6 +104,8 @@ class Summarizer:
         # A summary in another language than the transcript's cannot be checked word by word.
         self.translating = bool(wanted) and wanted not in _ENGLISH | {self.transcript_language}
         self.counts = Counter()
+        self.embedder = embedder
+        self.uses = uses
 
     # -- the model, with the repetition guard
 
@@ -250,10 +257,18 @@ class Summarizer:
             duration = 0.0
             minutes = spoken_words / WORDS_PER_MINUTE
         self.progress(f"{self.label}: select", 0, None)
+        meaning = None
+        if self.embedder is not None and self.uses:
+            self.progress(f"{self.label}: meaning", 0, len(sentences))
+            meaning = Meaning([s.raw for s in sentences], self.embedder)
+        ad_spans = find_ad_spans(sentences, meaning if "ads" in self.uses else None)
+        excluded = excluded_indices(ad_spans)
         starts, chapter_titles = self._sections(sentences, chapters if has_timings else (), minutes)
-        weights = WordWeights([s.raw for s in sentences], self.transcript_language)
+        weights = WordWeights([s.raw for s in sentences if s.index not in excluded], self.transcript_language)
         focus = set(content_words(self.options.instructions or ""))
-        selector = Selector(sentences, starts, weights, focus=focus)
+        signals = SIGNALS if "subject" in self.uses else tuple(sig for sig in SIGNALS if sig is not on_subject)
+        selector = Selector(sentences, starts, weights, focus=focus, meaning=meaning, excluded=excluded,
+                            signals=signals, coverage="coverage" in self.uses)
         choices = selector.select(self.length.budget(minutes))
         if not choices:  # nothing stands as a statement (very short or fragmentary): take what there is
             choices = selector.fallback(self.length.budget(minutes))
@@ -293,7 +308,6 @@ class Summarizer:
             key_ids -= lead_ids
             key_points = [s.point for s in statements if id(s) in key_ids]
             statements = [s for s in statements if id(s) not in lead_ids]
-        excluded = promotional(sentences)
         section_texts = [[s.raw for s in sentences[a:b] if s.index not in excluded]
                          for a, b in zip(starts, starts[1:] + [len(sentences)])]
         phrases = KeyPhrases(section_texts, weights)
@@ -306,6 +320,7 @@ class Summarizer:
             llm={"name": self.backend.model.name, "sha256": self.backend.model.sha256, "n_ctx": self.backend.n_ctx},
             options=self.options.key_dict(),
             stats={"sentences": len(sentences), "statements": len(kept), "model_written": written,
+                   "ad_sentences_removed": len(excluded),
                    "checks": dict(sorted(self.counts.items()))},
             tldr_points=tldr_points,
         )
