@@ -61,8 +61,9 @@ ANSWER_SPAN_WORDS = 350  # long stretches without a question count as several an
 FOCUS_BONUS = 2.0  # per word of the user's --instructions the sentence has
 UNSURE_NAME_FACTOR = 0.5
 CLAIM_BONUS = 0.1  # per kind of claim cue (prediction, comparison, definition ...), at most two
-SUBJECT_SLOPE = 0.15  # with meaning: worth changes this much per robust z of closeness to the subject ...
-SUBJECT_MIN, SUBJECT_MAX = 0.5, 1.3  # ... within these bounds
+SUBJECT_FREE = -1.0  # with meaning: a sentence this close to the subject (robust z) or closer keeps its worth;
+SUBJECT_SLOPE = 0.2  # further away it loses this much per unit of z ...
+SUBJECT_MIN = 0.5  # ... down to this factor
 MEANING_WEIGHT = 1.0  # coverage of meaning against coverage of words (1: a typical strong sentence's worth)
 
 _YOU = re.compile(r"\b(?:you|your|you're|you've)\b", re.I)
@@ -273,7 +274,9 @@ def on_subject(sentence: Sentence, piece: Piece) -> float:
     if piece.meaning is None:
         return 1.0
     z = piece.subject.get(sentence.index, 0.0)
-    return min(SUBJECT_MAX, max(SUBJECT_MIN, 1 + SUBJECT_SLOPE * z))
+    if z >= SUBJECT_FREE:
+        return 1.0
+    return max(SUBJECT_MIN, 1 + SUBJECT_SLOPE * (z - SUBJECT_FREE))
 
 
 Signal = Callable[[Sentence, Piece], float]
