@@ -8,9 +8,10 @@ a call to action somewhere in it, and off the subject of the talk around it. Its
 all ("It comes standard with bot protection, MFA, roles and permissions"), so a sentence-by-sentence
 filter keeps most of every read. Here each read is found whole:
 
-1. **Anchors**: sentences with a call to action or a sponsorship announcement (a web address, a promo
-   code, "sponsored by", "sign up", "free trial", "subscribe ... five stars" ...), plus, where sentence
-   meaning is available, sentences that read like ad copy (close to generic ad-copy prototypes).
+1. **Anchors**: sentences with a call to action addressed to the listener or a sponsorship announcement
+   of this show (a web address with a path, a promo code, "brought to you by", "sign up", "free trial",
+   "subscribe ... five stars" ...). Reading like ad copy is evidence, never an anchor on its own: an
+   aside about advertising is not an ad.
 2. **Evidence per sentence**: how much it reads like ad copy, and, with meaning, how far it lies from
    what the whole talk is about (both as robust z-scores within this transcript, so a talk that is
    commercial throughout is judged against itself), plus the cue words it has.
@@ -94,7 +95,6 @@ LISTENER_OFFER = 0.5  # addresses the listener ("you", an imperative)
 THRESHOLD = 2.0  # with meaning: a sentence's evidence must exceed this to add to a span
 CUE_THRESHOLD = 0.75  # without meaning (words alone)
 OFF_TOPIC_SPAN = 0.25  # with meaning, a span lies off the subject: its mean off-topic z at least this
-PROTOTYPE_ANCHOR_Z = 4.0  # reads like ad copy this strongly: an anchor without any cue word
 MAX_SPAN_WORDS = 700  # about four minutes of speech each side of an anchor
 MIN_SPAN_EVIDENCE = 3.0
 
@@ -154,7 +154,6 @@ def find_ad_spans(sentences: Sequence["Sentence"], meaning: "Meaning | None" = N
         prototype = _robust_z(meaning.similarity_to_texts(AD_PROTOTYPES).max(axis=1))
         off_topic = -_robust_z(meaning.similarity_to_piece())
         evidence += np.clip(prototype, -2.0, 4.0) + np.clip(off_topic, -2.0, 3.0)
-        anchors = sorted(set(anchors) | {int(i) for i in np.flatnonzero(prototype >= PROTOTYPE_ANCHOR_Z)})
         threshold = THRESHOLD
     gain = evidence - threshold
     lengths = [max(1, len(words(s.raw))) for s in sentences]

@@ -32,7 +32,7 @@ from typing import Sequence
 
 from ..errors import SummaryError
 from ..progress import Progress
-from .headings import VAGUE, KeyPhrases, capitalize, heading_problem, readable_stem, tidy_heading
+from .headings import VAGUE, KeyPhrases, parts_of_speech, capitalize, heading_problem, readable_stem, tidy_heading
 from ..runtime.llm import LlmSession, SamplingOptions
 from .prompts import (
     HEADING_INSTRUCTION,
@@ -80,18 +80,40 @@ def tldr_problem(text: str) -> str | None:
     tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
     if len(words(text)) < 6 or text.rstrip().endswith("?"):
         return "too short or a question"
+    if _NOT_A_CLAIM.search(text):
+        return "a greeting or an introduction"
     if first_person(text):
         return "first person"
     if re.search(r"\b(?:you|your)\b", text, re.I):
         return "addressed to the listener"
-    if _NOT_A_CLAIM.search(text):
-        return "a greeting or an introduction"
     capitalized = sum(1 for token in tokens[1:] if token[0].isupper())
     if capitalized >= 3 and capitalized > 0.35 * len(tokens):
         return "a list of names"
-    if not looks_complete(text):
+    if not looks_complete(text) or not has_verb(text):
         return "a fragment"
     return None
+
+
+_AUXILIARIES = frozenset("""is are was were be been being am has have had do does did can could will would shall
+should may might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't can't couldn't won't
+wouldn't shouldn't it's that's there's he's she's they're we're""".split())
+_DETERMINERS = frozenset("the a an this that these those its their his her our your my some any every each".split())
+
+
+def has_verb(text: str) -> bool:
+    """Whether a sentence has a verb that makes it a statement: an auxiliary or copula, a word that can
+    only be a verb, or an -ed/-s form that does not follow a determiner ("the release" is a noun)."""
+    tokens = words(text)
+    for position, token in enumerate(tokens):
+        if token in _AUXILIARIES:
+            return True
+        kinds = parts_of_speech(token)
+        if kinds == frozenset({"VERB"}) and not token.endswith("ing"):  # "tuning" alone says nothing happened
+            return True
+        if "VERB" in kinds and token.endswith(("ed", "es", "s")) and \
+                (position == 0 or tokens[position - 1] not in _DETERMINERS):
+            return True
+    return False
 
 
 def tag_problem(tag: str) -> str | None:
@@ -101,6 +123,8 @@ def tag_problem(tag: str) -> str | None:
         return "length"
     if any(token in VAGUE or token in NOT_CONTENT or len(token) < 3 for token in tokens):
         return "vague or a stop word"
+    if not {"NOUN", "PROPN"} & parts_of_speech(tokens[-1]):
+        return "not a noun phrase"
     return None
 
 
