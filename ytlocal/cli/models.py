@@ -49,16 +49,22 @@ def models_list(app: AppContext, as_json: bool) -> None:
 
 
 @models.command("pull")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1)
 @click.option("--force", is_flag=True, help="Download again even when installed and verified.")
 @click.pass_obj
 def models_pull(app: AppContext, names: tuple[str, ...], force: bool) -> None:
     """Download models from the first source that works, verify, install atomically.
 
+    With no NAMES, the default models: whisper_model, llm_model and embedding_model of the config
+    (whisper-base, smollm2-135m-instruct and minilm-l6-v2 unless set otherwise).
+
     Example: ytlocal models pull whisper-base smollm2-135m-instruct
     """
     store = app.store()
     settings = app.settings()
+    if not names:
+        names = tuple(store.default_model_names(settings))
+        click.echo(f"pulling the default models: {', '.join(names)}")
     for name in names:
         store.catalog.get(name)  # unknown names fail before anything is downloaded
     for name in names:
