@@ -76,8 +76,8 @@ def test_chatter_loses_against_the_subject(embedder):
     sentences = sentences_of(lines)
     piece = Piece(sentences, [0], WordWeights(lines), meaning=Meaning([s.raw for s in sentences], embedder))
     factors = {s.raw: on_subject(s, piece) for s in sentences}
-    assert all(factors[text] < 1.0 for text in chatter)
-    assert sum(1 for text in VOLCANO_TALK if factors[text] < 1.0) <= 3
+    assert all(factors[text] <= 0.75 for text in chatter)
+    assert all(factors[text] >= 0.85 for text in VOLCANO_TALK)
 
 
 # ------------------------------------------------------------------ TL;DR, tags, titles (no model needed)

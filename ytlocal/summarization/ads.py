@@ -97,6 +97,7 @@ CUE_THRESHOLD = 0.75  # without meaning (words alone)
 OFF_TOPIC_SPAN = 0.25  # with meaning, a span lies off the subject: its mean off-topic z at least this
 MAX_SPAN_WORDS = 700  # about four minutes of speech each side of an anchor
 MIN_SPAN_EVIDENCE = 3.0
+TRIM_CONTEXT = 5  # sentences of the talk on each side that an edge sentence is compared with
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,8 @@ def find_ad_spans(sentences: Sequence["Sentence"], meaning: "Meaning | None" = N
         if spans and first <= spans[-1].last + 1:
             first = spans.pop().first
         spans.append(AdSpan(first, last, round(float(gain[first:last + 1].sum()), 3)))
+    if meaning is not None and meaning.available:
+        spans = [_trimmed(span, meaning, set(anchors)) for span in spans]
     kept = []
     for span in spans:
         if span.evidence < MIN_SPAN_EVIDENCE - threshold:
@@ -198,6 +201,28 @@ def _best_segment(gain: "np.ndarray", lengths: Sequence[int], anchor: int) -> tu
         if total > best_total:
             best_total, best_right = total, index
     return best_left, best_right
+
+
+def _trimmed(span: AdSpan, meaning: "Meaning", anchors: set[int]) -> AdSpan:
+    """The span without edge sentences that belong to the talk around it: a talk sentence next to a read
+    can carry enough evidence to be pulled in (an aside far from the talk's centre), but it lies closer
+    in meaning to its neighbours outside the span than to the read. Anchors always stay."""
+    first, last = span.first, span.last
+    count = meaning.vectors.shape[0]
+
+    def belongs_outside(index: int, outside: range) -> bool:
+        inside = [i for i in range(first, last + 1) if i != index]
+        outside = [i for i in outside if 0 <= i < count]
+        if not inside or not outside:
+            return False
+        vector = meaning.vectors[index]
+        return float(vector @ meaning.centroid_of(outside)) > float(vector @ meaning.centroid_of(inside))
+
+    while first < last and first not in anchors and belongs_outside(first, range(first - TRIM_CONTEXT, first)):
+        first += 1
+    while last > first and last not in anchors and belongs_outside(last, range(last + 1, last + 1 + TRIM_CONTEXT)):
+        last -= 1
+    return AdSpan(first, last, span.evidence)
 
 
 def excluded_indices(spans: Sequence[AdSpan]) -> set[int]:

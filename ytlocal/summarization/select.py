@@ -61,8 +61,8 @@ ANSWER_SPAN_WORDS = 350  # long stretches without a question count as several an
 FOCUS_BONUS = 2.0  # per word of the user's --instructions the sentence has
 UNSURE_NAME_FACTOR = 0.5
 CLAIM_BONUS = 0.1  # per kind of claim cue (prediction, comparison, definition ...), at most two
-SUBJECT_FREE = -1.0  # with meaning: a sentence this close to the subject (robust z) or closer keeps its worth;
-SUBJECT_SLOPE = 0.2  # further away it loses this much per unit of z ...
+SUBJECT_FREE = -2.0  # with meaning: a sentence this close to the subject (robust z) or closer keeps its worth;
+SUBJECT_SLOPE = 0.25  # further away it loses this much per unit of z ...
 SUBJECT_MIN = 0.5  # ... down to this factor
 MEANING_WEIGHT = 1.0  # coverage of meaning against coverage of words (1: a typical strong sentence's worth)
 
