@@ -20,7 +20,7 @@ from ytlocal.config import checkout_models_dir
 from ytlocal.registry import ModelStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TEST_MODELS = ("whisper-tiny.en", "smollm2-135m-instruct")
+TEST_MODELS = ("whisper-tiny.en", "smollm2-135m-instruct", "minilm-l6-v2")
 
 
 @pytest.fixture(autouse=True)

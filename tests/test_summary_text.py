@@ -7,7 +7,8 @@ from ytlocal.summarization.headings import KeyPhrases, heading_problem, readable
 from ytlocal.summarization.rewrite import verify_rewrite, verify_translation
 from ytlocal.summarization.salience import WordWeights
 from ytlocal.summarization.segment import section_count, topical_boundaries
-from ytlocal.summarization.select import Selector, is_candidate, looks_complete, promotional
+from ytlocal.summarization.ads import excluded_indices, find_ad_spans
+from ytlocal.summarization.select import Selector, is_candidate, looks_complete
 from ytlocal.summarization.sentences import transcript_sentences
 from ytlocal.summarization.spoken import clean_spoken
 from ytlocal.text import content_words, words
@@ -247,9 +248,10 @@ def test_selection_skips_questions_sponsor_reads_and_spreads_over_sections():
         "Download Acme from the App Store and use code PODCAST to get ten dollars.",
     ] + _topic_text("bees", 30) + ["Why do bees swarm in the spring of every year?"] + _topic_text("volcano", 30))
     sentences = transcript_sentences([Segment(i * 4.0, i * 4.0 + 4, t) for i, t in enumerate(lines)])
-    assert promotional(sentences) >= {0, 1, 2}
+    ads = excluded_indices(find_ad_spans(sentences))
+    assert ads >= {0, 1, 2}
     starts = [0, 34]
-    chosen = Selector(sentences, starts, WordWeights(lines)).select(200)
+    chosen = Selector(sentences, starts, WordWeights(lines), excluded=ads).select(200)
     texts = [c.sentence.text for c in chosen]
     assert not any("Acme" in t or t.endswith("?") for t in texts)
     assert {c.section for c in chosen} == {0, 1}

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
 from .progress import Progress, no_progress
-from .errors import SkippedSource, SourceError
+from .errors import SkippedSource, SourceError, first_line
 from .inputs import (  # noqa: F401  (expand_sources and is_url are part of acquire's interface)
     MEDIA_EXTENSIONS,
     Failure,
@@ -105,7 +105,7 @@ def probe_media(path: Path) -> tuple[float | None, dict[str, str]]:
     except SourceError:
         raise
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as error:
-        raise SourceError(f"{path} is not a media file ffmpeg can read ({_first_line(error)})") from error
+        raise SourceError(f"{path} is not a media file ffmpeg can read ({first_line(error)})") from error
 
 
 def file_key(audio_sha256: str) -> str:
@@ -142,12 +142,6 @@ def describe_download_error(url: str, message: str) -> str:
                 f"downloaded before still work with --offline; on a connected machine `ytlocal fetch` "
                 f"saves videos to carry over")
     return f"{url}: {message}"
-
-
-def _first_line(error: BaseException) -> str:
-    text = _ANSI.sub("", str(error)).strip()
-    text = re.sub(r"^ERROR:\s*", "", text)
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 class _QuietLogger:
@@ -355,7 +349,7 @@ def _download(source: str | dict[str, Any], options: AcquireOptions, cache: Medi
                 raise SourceError(f"{source_label}: yt-dlp returned nothing")
             info = ydl.sanitize_info(info)
     except DownloadError as error:
-        message = _first_line(error)
+        message = first_line(error)
         raise SourceError(describe_download_error(source_label, message), transient=is_transient(message)) from error
     except OSError as error:
         raise SourceError(describe_download_error(source_label, str(error)),
@@ -409,7 +403,7 @@ def _expand_url(url: str, options: AcquireOptions) -> list[tuple[str, str | dict
                     entries.append((f"{url}#{entry.get('id') or index}", entry))
             return entries
     except DownloadError as error:
-        message = _first_line(error)
+        message = first_line(error)
         raise SourceError(describe_download_error(url, message), transient=is_transient(message)) from error
 
 

@@ -101,7 +101,7 @@ class Session:
             summarize_options=SummarizeOptions(length=length, instructions=instructions, language=summary_language),
             captions=captions, device=settings.device, threads=effective_threads(settings),
             llm_threads=settings.threads, llm_gpu_layers=settings.llm_gpu_layers, n_ctx=n_ctx,
-            llm_reason=llm_reason,
+            llm_reason=llm_reason, embedding_name=settings.embedding_model,
         )
         log.debug("session: whisper %s, llm %s (%s), cache %s", settings.whisper_model, llm_name, llm_reason, cache)
 

@@ -7,6 +7,8 @@ a traceback is shown only with ``-v``.
 
 from __future__ import annotations
 
+import re
+
 
 class YtlocalError(Exception):
     """Base class of every error ytlocal reports to a user."""
@@ -109,3 +111,18 @@ EXIT_CODES = {
     ClusterError.exit_code: "--cluster: the Dask scheduler cannot be reached or has no workers",
     LibraryError.exit_code: "the library cannot be used (busy, damaged, not writable; the path is named)",
 }
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def first_line(error: BaseException, *, with_type: bool = False) -> str:
+    """An exception's message as one line for a ytlocal message: the first line, without terminal
+    colours or a library's own "ERROR:" prefix; the exception's type when it has no message (and in
+    front of it with ``with_type``, where the type is the useful part: "BadZipFile: ...")."""
+    text = _ANSI.sub("", str(error)).strip()
+    text = re.sub(r"^ERROR:\s*", "", text)
+    line = text.splitlines()[0] if text else ""
+    if with_type:
+        return f"{type(error).__name__}: {line}".strip(": ") if line else type(error).__name__
+    return line or type(error).__name__

@@ -7,6 +7,7 @@ nothing) and the wall time spent in each stage.
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,14 +17,15 @@ from typing import Iterator, TextIO
 from .progress import Progress, no_progress
 from .acquire import AcquireOptions, Failure, acquire
 from .inputs import is_url, looks_like_source_list, user_path
-from .errors import SourceError
+from .errors import ModelError, SourceError
 from .records import Result, Summary, Transcript
 from .registry import ModelStore, ResolvedModel
-from .runtime.models import ChatModel, Models
+from .runtime.models import ChatModel, EmbeddingModel, Models
 from .summarization import SummarizeOptions, summarize_transcript
 from .transcription import TranscribeOptions, WhisperEngine, pick_device, transcribe_media
 from .transcript import read_transcript
 
+log = logging.getLogger(__name__)
 TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")
 
 
@@ -54,11 +56,13 @@ class Pipeline:
     llm_gpu_layers: int | None = None  # None: all layers when llama.cpp can offload, else 0
     n_ctx: int | None = None
     llm_reason: str = "chosen"  # why llm_name (see ModelStore.choose_llm)
+    embedding_name: str | None = None  # the sentence-embedding model (None: summaries from words alone)
     timings: dict[str, float] = field(default_factory=dict)
     models: Models = field(default_factory=Models)
     _whisper_model: ResolvedModel | None = None
     _engine: WhisperEngine | None = None
     _llm_model: ResolvedModel | None = None
+    _embedding_missing: bool = False
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -89,6 +93,21 @@ class Pipeline:
         """Free the loaded models (they load again when needed)."""
         self._engine = None
         self.models.close()
+
+    def embedder(self) -> EmbeddingModel | None:
+        """The sentence-embedding model, loaded on first use, or None when it is not installed (summaries
+        and search then work from words alone; ``ytlocal doctor`` says how to pull it)."""
+        if self.embedding_name is None:
+            return None
+        try:
+            model = self.store.resolve(self.embedding_name, "embedding")
+        except ModelError as error:
+            if not self._embedding_missing:
+                log.info("no sentence meaning: %s", error)
+                self._embedding_missing = True
+            return None
+        with self.timed("load embedding"):
+            return self.models.embedder(model, self.llm_threads)
 
     def chat_model(self) -> ChatModel:
         """The LLM that writes summaries and answers, loaded on first use."""
@@ -135,7 +154,8 @@ class Pipeline:
         chat = self.chat_model()
         with self.timed("summarize"):
             item.summary = summarize_transcript(transcript, chat, self.summarize_options, cache_dir=self.cache_dir,
-                                                model_languages=languages, progress=progress)
+                                                model_languages=languages, progress=progress,
+                                                embedder=self.embedder())
         return item.summary
 
 

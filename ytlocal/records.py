@@ -234,6 +234,20 @@ class Section:
 
 
 @dataclass
+class Skipped:
+    """A stretch of the transcript left out of the summary on purpose (an ad read, a call to action),
+    with its start and end in seconds (0 for a transcript without timings)."""
+
+    start: float
+    end: float
+    reason: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Skipped":
+        return cls(float(data.get("start") or 0.0), float(data.get("end") or 0.0), str(data.get("reason") or ""))
+
+
+@dataclass
 class Summary:
     title: str
     tldr: str
@@ -245,6 +259,8 @@ class Summary:
     stats: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     tldr_points: list[Point] = field(default_factory=list)  # when the TL;DR is made of statements
+    tags: list[str] = field(default_factory=list)  # the piece's key phrases, best first
+    skipped: list[Skipped] = field(default_factory=list)  # ad reads and calls to action left out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,7 +19,6 @@ from typing import Any, Sequence
 from . import __version__
 from .records import Media, Point, Result, Summary
 from .store import atomic_write_text
-from .text import content_words
 from .transcript import write_transcript
 
 RENDER_FORMATS = ("md", "hashnode", "json", "txt")
@@ -114,12 +112,9 @@ def _upload_date(raw: Any) -> str | None:
 
 
 def tags(summary: Summary, limit: int = 5) -> list[str]:
-    counts = Counter(word for point in summary.key_points for word in dict.fromkeys(content_words(point.text)))
-    counts.update(list(dict.fromkeys(content_words(summary.tldr))))
-    # Ties broken by the word itself: the same summary gives the same tags in every process.
-    ranked = sorted(counts, key=lambda word: (-counts[word], word))
-    chosen = [word for word in ranked if not word.isdigit() and len(word) > 3][:limit]
-    return ["summary", *chosen]
+    """The front matter's tags: "summary" and the summary's key phrases (older summaries without
+    them: none)."""
+    return ["summary", *summary.tags[:limit]]
 
 
 def _point_line(point: Point, document: Document, bullet: str = "-") -> str:

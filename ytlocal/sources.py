@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .catalog import ModelSource
-from .errors import ModelError
+from .errors import ModelError, first_line
 from .progress import Progress
 from .store import DiskFullError, sha256_file
 
@@ -131,17 +131,12 @@ def fetch_huggingface(source: ModelSource, staging: Path, progress: Progress) ->
         except OSError as error:
             if getattr(error, "errno", None) is not None and "No space left" in str(error):
                 raise DiskFullError(staging) from error
-            raise ModelError(f"{catalog_file.name}: {first_line(error)}") from error
+            raise ModelError(f"{catalog_file.name}: {first_line(error, with_type=True)}") from error
         except Exception as error:  # huggingface_hub raises many unrelated types (HTTP, validation)
-            raise ModelError(f"{catalog_file.name}: {first_line(error)}") from error
+            raise ModelError(f"{catalog_file.name}: {first_line(error, with_type=True)}") from error
         os.replace(os.path.realpath(downloaded), staging / catalog_file.name)
         progress(f"download {catalog_file.name}", index + 1, total)
     shutil.rmtree(hub_cache, ignore_errors=True)
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".strip()
 
 
 FETCHERS: dict[str, Callable[[ModelSource, Path, Progress], None]] = {

@@ -34,6 +34,9 @@ NOT_CONTENT = STOPWORDS | META_WORDS
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
+# A full stop that ends an abbreviation, not a sentence ("Mount St. Helens", "Dr. Smith", "vs. Tesla").
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Sr|Jr|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|"
+                           r"No|vs|etc|approx|Inc|Ltd|Co|Corp|Gen|Col|Lt|Sgt|Rev|Gov|Sen|Rep|e\.g|i\.e|U\.S|[A-Z])\.$")
 
 
 def words(text: str) -> list[str]:
@@ -92,7 +95,13 @@ def negation_scopes(text: str) -> list[tuple[str, str]]:
 
 def split_sentences(text: str) -> list[str]:
     parts = _SENTENCE_END.split(text.strip())
-    return [part.strip() for part in parts if part.strip()]
+    joined: list[str] = []
+    for part in parts:
+        if joined and _ABBREVIATION.search(joined[-1]):
+            joined[-1] = f"{joined[-1]} {part}"
+        else:
+            joined.append(part)
+    return [part.strip() for part in joined if part.strip()]
 
 
 def support(claim: str, source_words: set[str], source_text_lower: str) -> float:

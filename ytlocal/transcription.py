@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 from .numeric import pin_blas_threads
 from .offline import offline_model_load
 from .progress import Progress, no_progress
-from .errors import TranscriptionError
+from .errors import TranscriptionError, first_line
 from .registry import ResolvedModel
 from .store import atomic_write_json, read_json, sha256_file
 from .transcript import Segment, Transcript, Word, parse_cues
@@ -241,7 +241,7 @@ class WhisperEngine:
                 except Exception as error:  # on CUDA: CTranslate2's RuntimeError, a CUDA library or driver
                     if self.device != "cuda":
                         raise
-                    failed = str(error).splitlines()[0] if str(error) else type(error).__name__
+                    failed = first_line(error)
                     if device == "cuda":
                         raise TranscriptionError(f"--device cuda: the GPU failed ({failed}); {CUDA_FIX}") from error
                     _warn_once(f"whisper runs on the CPU: the GPU failed ({failed}); to use it, {CUDA_FIX} to "

@@ -18,7 +18,7 @@ __all__ = ["LENGTHS", "Point", "Section", "SummarizeOptions", "Summary", "summar
 
 def summarize_transcript(transcript: Transcript, chat: ChatModel, options: SummarizeOptions, *,
                          cache_dir: Path | None, model_languages: tuple[str, ...] = (),
-                         progress: Progress | None = None) -> Summary:
+                         progress: Progress | None = None, embedder=None) -> Summary:
     """Summarize ``transcript`` with the loaded ``chat`` model (see :class:`ytlocal.runtime.models.Models`).
 
     Every LLM call is cached under ``cache_dir`` (model hash, prompt, options, prompt version), so a
@@ -29,7 +29,7 @@ def summarize_transcript(transcript: Transcript, chat: ChatModel, options: Summa
     media = transcript.media
     title = media.title if media is not None and media.title else None
     label = f"summarize {title}" if title else "summarize"
-    summarizer = Summarizer(session, options, progress, label, transcript.language)
+    summarizer = Summarizer(session, options, progress, label, transcript.language, embedder=embedder)
     chapters = list(media.chapters) if media is not None else []
     # A transcript file's title is its file name: made readable, or replaced when it names nothing.
     from_file = media is not None and media.is_transcript_file

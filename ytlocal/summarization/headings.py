@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from .salience import WordWeights
 from ..text import NOT_CONTENT, content_words, is_looping, stem, words
@@ -170,16 +170,40 @@ class KeyPhrases:
             return None
         return capitalize(" and ".join(self.text_of(key) for key, _ in picked))
 
-    def whole_heading(self) -> str | None:
-        """The best key phrase of the whole transcript (a title when nothing better is known)."""
-        scored = []
+    def whole_ranked(self, limit: int = 6, closeness: "Callable[[list[str]], Sequence[float]] | None" = None) -> list[str]:
+        """The key phrases of the whole transcript, best first, as the transcript writes them: said at
+        least twice, rare in general language, longer phrases preferred over a word they contain
+        ("circadian rhythm" over "circadian") when said about as often, and no two related ("vigilance",
+        "vigilance decrement"). ``closeness`` (sentence meaning): a phrase's cosine with what the whole
+        piece is about, which weighs each phrase (0.5 + closeness), so that the subject outranks a
+        passing example."""
+        scored: dict[tuple[str, ...], float] = {}
         for key, total in self.total.items():
             rarity = sum(self.weights.rarity.get(word, 0.0) for word in key) / len(key)
-            if total >= 2 and rarity > 0.3:
-                scored.append((math.log(1 + total) * rarity * (1.0 + 0.5 * (len(key) - 1)), key))
-        if not scored:
-            return None
-        return capitalize(self.text_of(max(scored)[1]))
+            if total >= 2 and rarity > 0.3 and not any(word in VAGUE for word in key):
+                scored[key] = math.log(1 + total) * rarity * (1.0 + 0.5 * (len(key) - 1))
+        for key in list(scored):  # a phrase said about as often as a word it contains speaks for it
+            for other in scored:
+                if len(other) > len(key) and _contains(other, key) and self.total[other] >= 0.5 * self.total[key]:
+                    scored[key] = min(scored[key], 0.9 * scored[other])
+        ranked = sorted(scored, key=lambda key: (-scored[key], key))[:max(limit * 4, 12)]
+        if closeness is not None and ranked:
+            weights = closeness([self.text_of(key) for key in ranked])
+            adjusted = {key: scored[key] * (0.5 + max(0.0, float(weight))) for key, weight in zip(ranked, weights)}
+            ranked = sorted(ranked, key=lambda key: (-adjusted[key], key))
+        chosen: list[tuple[str, ...]] = []
+        for key in ranked:
+            if any(_related(key, other) for other in chosen):
+                continue
+            chosen.append(key)
+            if len(chosen) == limit:
+                break
+        return [self.text_of(key) for key in chosen]
+
+    def whole_heading(self) -> str | None:
+        """The best key phrase of the whole transcript (a title when nothing better is known)."""
+        ranked = self.whole_ranked(1)
+        return capitalize(ranked[0]) if ranked else None
 
     def top_words(self, section: int, count: int = 8) -> set[str]:
         """Stemmed words of the section's best phrases (a model's heading must name one of them)."""
@@ -187,6 +211,10 @@ class KeyPhrases:
         for key, _value in self.ranked(section)[:count]:
             found.update(key)
         return found
+
+
+def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
+    return any(tuple(longer[i:i + len(shorter)]) == tuple(shorter) for i in range(len(longer) - len(shorter) + 1))
 
 
 def _related(left: Sequence[str], right: Sequence[str]) -> bool:

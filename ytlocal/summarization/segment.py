@@ -20,6 +20,7 @@ MIN_SECTION_SHARE = 0.4  # every section at least this share of the average sect
 MAX_SECTION_SHARE = 2.0  # ... and at most this multiple of it
 WORDS_PER_MINUTE = 150  # speech rate used when a transcript has no timings
 MINUTES_PER_SECTION = 7
+COMBINE = True
 
 
 def section_count(minutes: float) -> int:
@@ -58,11 +59,8 @@ def _smooth(values: list[float]) -> list[float]:
         + [values[-1]]
 
 
-def gap_depths(stems: Sequence[Sequence[str]], lengths: Sequence[int]) -> list[tuple[int, float]]:
-    """(sentence index where a new block starts, depth of the similarity dip there) for every gap."""
-    blocks = _blocks(stems, lengths)
-    if len(blocks) < 2:
-        return []
+def _word_similarities(stems: Sequence[Sequence[str]], blocks: list[tuple[int, int]], window: int) -> list[float]:
+    """TextTiling's: cosine of the weighted word counts of the blocks before and after each gap."""
     block_counts = [Counter(word for sentence in stems[a:b] for word in sentence) for a, b in blocks]
     # Words spread over the whole piece say nothing about where a topic changes: weight by rarity
     # across blocks (inverse block frequency).
@@ -70,7 +68,6 @@ def gap_depths(stems: Sequence[Sequence[str]], lengths: Sequence[int]) -> list[t
     total = len(block_counts)
     weight = {word: math.log(1 + total / count) for word, count in frequency.items()}
     weighted = [Counter({w: c * weight[w] for w, c in counts.items()}) for counts in block_counts]
-    window = max(1, min(WINDOW_BLOCKS, total // 4 or 1))
     similarities = []
     for gap in range(1, total):
         left, right = Counter(), Counter()
@@ -79,6 +76,37 @@ def gap_depths(stems: Sequence[Sequence[str]], lengths: Sequence[int]) -> list[t
         for counts in weighted[gap: gap + window]:
             right.update(counts)
         similarities.append(_cosine(left, right))
+    return similarities
+
+
+def _meaning_similarities(vectors, blocks: list[tuple[int, int]], window: int) -> list[float]:
+    """The same with sentence meaning: cosine of the mean sentence vectors before and after each gap
+    (the piece's own mean removed first, so what every block shares does not hide the changes)."""
+    import numpy as np
+
+    centered = vectors - vectors.mean(axis=0)
+    block_means = np.stack([centered[a:b].mean(axis=0) for a, b in blocks])
+    similarities = []
+    for gap in range(1, len(blocks)):
+        left = block_means[max(0, gap - window): gap].mean(axis=0)
+        right = block_means[gap: gap + window].mean(axis=0)
+        norm = float(np.linalg.norm(left) * np.linalg.norm(right))
+        similarities.append(float(left @ right) / norm if norm else 0.0)
+    return similarities
+
+
+def gap_depths(stems: Sequence[Sequence[str]], lengths: Sequence[int], vectors=None) -> list[tuple[int, float]]:
+    """(sentence index where a new block starts, depth of the similarity dip there) for every gap;
+    ``vectors`` (one unit vector per sentence): compare meaning instead of words."""
+    blocks = _blocks(stems, lengths)
+    if len(blocks) < 2:
+        return []
+    total = len(blocks)
+    window = max(1, min(WINDOW_BLOCKS, total // 4 or 1))
+    similarities = _word_similarities(stems, blocks, window)
+    if vectors is not None:
+        meaning = _meaning_similarities(vectors, blocks, window)
+        similarities = [(a + b) / 2 for a, b in zip(similarities, meaning)] if COMBINE else meaning
     similarities = _smooth(similarities)
     depths = []
     for position, value in enumerate(similarities):
@@ -96,7 +124,7 @@ def gap_depths(stems: Sequence[Sequence[str]], lengths: Sequence[int]) -> list[t
     return depths
 
 
-def topical_boundaries(stems: Sequence[Sequence[str]], lengths: Sequence[int], count: int) -> list[int]:
+def topical_boundaries(stems: Sequence[Sequence[str]], lengths: Sequence[int], count: int, vectors=None) -> list[int]:
     """Sentence indices where each of ``count`` sections starts (the first is always 0).
 
     ``stems`` are the content words of each sentence, ``lengths`` its word count. The cuts are the
@@ -109,7 +137,7 @@ def topical_boundaries(stems: Sequence[Sequence[str]], lengths: Sequence[int], c
     cumulative = [0]
     for length in lengths:
         cumulative.append(cumulative[-1] + max(1, length))
-    gaps = gap_depths(stems, lengths)
+    gaps = gap_depths(stems, lengths, vectors)
     count = min(count, len(gaps) + 1)
     if count <= 1:
         return [0]

@@ -15,7 +15,18 @@ words), and the greedy choice repeats until the word budget is spent, with three
   little, and past a fifth of the summary they lose a lot.
 
 Generic chatter loses because its words are common; a host's set-up before a question, the question
-itself, sponsor reads and sentence fragments are not candidates at all.
+itself, ad reads (:mod:`.ads`, removed before this step) and sentence fragments are not candidates at all.
+
+What makes one sentence worth more or less than its concepts say is a list of named *signals*
+(:data:`SIGNALS`), each a function of the sentence and the :class:`Piece` it belongs to that returns
+a factor (1.0: no opinion). With sentence meaning (:mod:`.meaning`) two more things count:
+
+- **what it is about**: a sentence far from both the whole piece and its own section (banter, a
+  remark about the coffee, a transition) loses (:func:`on_subject`);
+- **coverage of meaning**: besides its words, a sentence is worth how much of the piece it stands
+  for that the summary does not yet (a facility-location objective over sentence similarities, as in
+  Lin & Bilmes's submodular summarizers), so two points never say the same thing and no stretch of
+  the talk is left without one.
 """
 
 from __future__ import annotations
@@ -24,11 +35,15 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from .headings import parts_of_speech
 from .salience import WordWeights
 from .sentences import Sentence
+from .meaning import Meaning
 from ..text import NEGATION, NOT_CONTENT, content_words, first_person, names_and_numbers, stem, words
 
 MIN_WORDS, MAX_WORDS = 7, 45
@@ -46,6 +61,10 @@ ANSWER_SPAN_WORDS = 350  # long stretches without a question count as several an
 FOCUS_BONUS = 2.0  # per word of the user's --instructions the sentence has
 UNSURE_NAME_FACTOR = 0.5
 CLAIM_BONUS = 0.1  # per kind of claim cue (prediction, comparison, definition ...), at most two
+SUBJECT_FREE = -2.0  # with meaning: a sentence this close to the subject (robust z) or closer keeps its worth;
+SUBJECT_SLOPE = 0.25  # further away it loses this much per unit of z ...
+SUBJECT_MIN = 0.5  # ... down to this factor
+MEANING_WEIGHT = 1.0  # coverage of meaning against coverage of words (1: a typical strong sentence's worth)
 
 _YOU = re.compile(r"\b(?:you|your|you're|you've)\b", re.I)
 _VAGUE = re.compile(r"\b(?:something|stuff|things?|whatever|somebody|anything)\b", re.I)
@@ -55,18 +74,11 @@ _QUESTION_START = re.compile(
     r"^(?:what about|how about|what do you|what did you|what's your|what is your|what are your|do you|did you|"
     r"are you|were you|can you|could you|would you|will you|have you|is it|is there|are there|does it|"
     r"why do|why does|why is|why are|why did|how do|how does|how is|how did|what if)\b", re.I)
-_PROMOTION = re.compile(
-    r"\b(?:sponsor(?:ed|s|ing)?|brought to you by|presented by|promo code|use (?:the )?code|coupon|discount|"
-    r"percent off|% off|free trial|sign up|download|app store|google play|subscribe|patreon|five stars|"
-    r"rate (?:it|us|the show)|leave a review|support (?:this|the) (?:podcast|show|channel)|donat(?:e|ing|ion)|"
-    r"link in the description|dot (?:com|org|net)|\w+\.(?:com|org|net|io)|advertis\w*|our listeners|special offer)\b",
-    re.I)
-PROMOTION_BRIDGE = 8
 # Pleasantries of a conversation: true, and never a point of it.
 _PLEASANTRY = re.compile(
     r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much )?for (?:having|joining|coming|being|"
     r"listening|watching|talking|doing this)|(?:great|good|nice|a pleasure|an honou?r) to (?:have|be|see|talk)|"
-    r"glad to be here|happy to be here)", re.I)  # sentences between two promotional ones are part of the same read
+    r"glad to be here|happy to be here)", re.I)
 
 _CLAIM_CUES = [re.compile(pattern, re.I) for pattern in (
     r"\b(?:will|won't|would|going to)\b",  # prediction
@@ -84,17 +96,6 @@ _CLAIM_CUES = [re.compile(pattern, re.I) for pattern in (
 
 def is_question(sentence: Sentence) -> bool:
     return sentence.is_question or bool(_QUESTION_START.search(sentence.text or sentence.raw))
-
-
-def promotional(sentences: Sequence[Sentence]) -> set[int]:
-    """Indices of sentences in sponsor reads and calls to subscribe or donate: two promotional cues
-    within a few sentences mark everything between them."""
-    hits = [sentence.index for sentence in sentences if _PROMOTION.search(sentence.raw)]
-    marked: set[int] = set()
-    for first, second in zip(hits, hits[1:]):
-        if second - first <= PROMOTION_BRIDGE:
-            marked.update(range(first, second + 1))
-    return marked
 
 
 _DANGLING_END = re.compile(
@@ -156,30 +157,150 @@ class Choice:
     value: float  # what the sentence is worth alone (for ranking the key points)
 
 
-class Selector:
-    """Greedy coverage selection over the candidate sentences of a transcript (see the module text)."""
+# ------------------------------------------------------------------------------- the piece
+
+
+class Piece:
+    """Everything about the whole transcript that a signal may read, computed once."""
 
     def __init__(self, sentences: Sequence[Sentence], section_starts: Sequence[int], weights: WordWeights,
-                 focus: set[str] = frozenset()):
-        """``focus``: stemmed words the user asked to focus on (``--instructions``); a sentence with
-        them is worth ``1 + FOCUS_BONUS`` times more for each."""
+                 focus: set[str] = frozenset(), meaning: Meaning | None = None):
         self.sentences = list(sentences)
         self.weights = weights
+        self.focus = set(focus)
+        self.meaning = meaning if meaning is not None and meaning.available else None
         edges = list(section_starts) + [len(self.sentences)]
         self.spans = [(edges[i], edges[i + 1]) for i in range(len(section_starts))]
-        self.section_of = {}
+        self.section_of: dict[int, int] = {}
         for number, (first, last) in enumerate(self.spans):
             for index in range(first, last):
                 self.section_of[index] = number
         self.section_words = [sum(len(words(s.raw)) for s in self.sentences[a:b]) for a, b in self.spans]
-        self.total_words = max(1, sum(self.section_words))
-        section_counts = [Counter(w for s in self.sentences[a:b] for w in s.stems) for a, b in self.spans]
-        everywhere = Counter(w for s in self.sentences for w in s.stems)
-        pair_counts = Counter(pair for s in self.sentences for pair in set(term_pairs(s.raw)))
+        self.section_counts = [Counter(w for s in self.sentences[a:b] for w in s.stems) for a, b in self.spans]
+        self.everywhere = Counter(w for s in self.sentences for w in s.stems)
+        self.pair_counts = Counter(pair for s in self.sentences for pair in set(term_pairs(s.raw)))
         questions = [s.index for s in self.sentences if is_question(s)]
-        setup = {index for q in questions for index in range(q - 2, q)}
-        excluded = promotional(self.sentences)
-        bare_tokens = {token.lower() for s in self.sentences for token in re.findall(r"[A-Za-z0-9'’]+", s.raw)}
+        self.setup = {index for q in questions for index in range(q - 2, q)}
+        self.bare_tokens = {token.lower() for s in self.sentences for token in re.findall(r"[A-Za-z0-9'’]+", s.raw)}
+        self.subject: dict[int, float] = {}
+        if self.meaning is not None:
+            self.subject = _subject_scores(self.meaning, self.spans)
+
+
+def _subject_scores(meaning: Meaning, spans: Sequence[tuple[int, int]]) -> dict[int, float]:
+    """Each sentence's closeness to what the piece is about: its cosine with the whole piece or with
+    its own section, whichever is higher, as a robust z-score within this transcript (so a talk that
+    wanders everywhere is judged against itself)."""
+    import numpy as np
+
+    piece = meaning.similarity_to_piece()
+    section = np.zeros_like(piece)
+    for first, last in spans:
+        centroid = meaning.centroid_of(range(first, last))
+        section[first:last] = meaning.vectors[first:last] @ centroid
+    closeness = np.maximum(piece, section)
+    median = float(np.median(closeness))
+    spread = float(np.median(np.abs(closeness - median))) * 1.4826 or 1.0
+    return {index: float(value) for index, value in enumerate((closeness - median) / spread)}
+
+
+# ------------------------------------------------------------------------------- concepts
+
+
+def concepts(sentence: Sentence, piece: Piece) -> dict[str, float]:
+    """What a sentence says, as weighted concepts: its content words (rarer in general language, and
+    more so when they belong to its own section), its names and numbers, and the two-word terms the
+    piece uses more than once."""
+    section = piece.section_of[sentence.index]
+    found = {}
+    for word in set(content_words(sentence.text)):
+        in_section = piece.section_counts[section][word]
+        local = in_section / max(1, piece.everywhere[word])
+        found[word] = piece.weights.weight(word) * (1 + local * math.log1p(in_section))
+    for fact in names_and_numbers(sentence.text):
+        found["#" + fact] = NAME_OR_NUMBER
+    for pair in set(term_pairs(sentence.text)):
+        if piece.pair_counts[pair] >= 2:
+            first_word, second_word = pair.split(" ")
+            rarity = (piece.weights.rarity.get(first_word, 0.0) + piece.weights.rarity.get(second_word, 0.0)) / 2
+            found[pair] = rarity * math.log(1 + piece.pair_counts[pair])
+    return found
+
+
+# ------------------------------------------------------------------------------- signals
+# Each takes the sentence and its piece and returns a factor on the sentence's worth (1.0: neutral).
+
+
+def speaks_of_self(sentence: Sentence, piece: Piece) -> float:
+    """First person ("I was captivated by ...") is a quote more than a statement."""
+    return FIRST_PERSON_FACTOR if first_person(sentence.text) else 1.0
+
+
+def addresses_listener(sentence: Sentence, piece: Piece) -> float:
+    """"You ..." is advice or a hypothetical more often than a claim."""
+    return YOU_FACTOR if _YOU.search(sentence.text) else 1.0
+
+
+def vague(sentence: Sentence, piece: Piece) -> float:
+    """"Something", "stuff", "things": the claim is somewhere else."""
+    return VAGUE_FACTOR if _VAGUE.search(sentence.text) else 1.0
+
+
+def sets_up_question(sentence: Sentence, piece: Piece) -> float:
+    """The two sentences before a question: a host's set-up, mostly."""
+    return SETUP_FACTOR if sentence.index in piece.setup else 1.0
+
+
+def asked_for(sentence: Sentence, piece: Piece) -> float:
+    """Words of the user's ``--instructions`` ("focus on the data") make a sentence worth more."""
+    if not piece.focus:
+        return 1.0
+    return 1 + FOCUS_BONUS * len(piece.focus & set(content_words(sentence.text)))
+
+
+def unsure_names(sentence: Sentence, piece: Piece) -> float:
+    """A name the transcript never says on its own (often a misheard one): a reader cannot check it."""
+    return UNSURE_NAME_FACTOR if _unsure_names(sentence.text, piece.bare_tokens) else 1.0
+
+
+def makes_claim(sentence: Sentence, piece: Piece) -> float:
+    """Predictions, comparisons, definitions, causes, findings, positions taken: the stuff of a point."""
+    return 1 + CLAIM_BONUS * min(2, sum(1 for cue in _CLAIM_CUES if cue.search(sentence.text)))
+
+
+def on_subject(sentence: Sentence, piece: Piece) -> float:
+    """With sentence meaning: banter, transitions and asides (far from the piece and from their own
+    section) lose; sentences at the heart of the subject gain a little."""
+    if piece.meaning is None:
+        return 1.0
+    z = piece.subject.get(sentence.index, 0.0)
+    if z >= SUBJECT_FREE:
+        return 1.0
+    return max(SUBJECT_MIN, 1 + SUBJECT_SLOPE * (z - SUBJECT_FREE))
+
+
+Signal = Callable[[Sentence, Piece], float]
+SIGNALS: tuple[Signal, ...] = (speaks_of_self, addresses_listener, vague, sets_up_question, asked_for, unsure_names,
+                               makes_claim, on_subject)
+
+
+# ------------------------------------------------------------------------------- selection
+
+
+class Selector:
+    """Greedy coverage selection over the candidate sentences of a transcript (see the module text)."""
+
+    def __init__(self, sentences: Sequence[Sentence], section_starts: Sequence[int], weights: WordWeights,
+                 focus: set[str] = frozenset(), meaning: Meaning | None = None, excluded: set[int] = frozenset(),
+                 signals: Sequence[Signal] = SIGNALS, coverage: bool = True):
+        """``focus``: stemmed words the user asked to focus on (``--instructions``); ``meaning``: the
+        sentences' vectors, when an embedding model is installed; ``excluded``: sentences that are never
+        candidates (ad reads); ``signals`` and ``coverage`` (of meaning) can be switched off to measure
+        what each adds."""
+        self.piece = piece = Piece(sentences, section_starts, weights, focus, meaning)
+        self.sentences = piece.sentences
+        self.spans = piece.spans
+        self.section_of = piece.section_of
         self.answer_of = self._answers()
         self.candidates: dict[int, Sentence] = {}
         self.concepts: dict[int, dict[str, float]] = {}
@@ -188,37 +309,15 @@ class Selector:
         for sentence in self.sentences:
             if sentence.index in excluded or not is_candidate(sentence):
                 continue
-            section = self.section_of[sentence.index]
-            concepts = {}
-            for word in set(content_words(sentence.text)):
-                in_section = section_counts[section][word]
-                local = in_section / max(1, everywhere[word])
-                concepts[word] = weights.weight(word) * (1 + local * math.log1p(in_section))
-            for fact in names_and_numbers(sentence.text):
-                concepts["#" + fact] = NAME_OR_NUMBER
-            for pair in set(term_pairs(sentence.text)):
-                if pair_counts[pair] >= 2:
-                    first_word, second_word = pair.split(" ")
-                    rarity = (weights.rarity.get(first_word, 0.0) + weights.rarity.get(second_word, 0.0)) / 2
-                    concepts[pair] = rarity * math.log(1 + pair_counts[pair])
-            factor = 1.0
-            text = sentence.text
-            if first_person(text):
-                factor *= FIRST_PERSON_FACTOR
-            if _YOU.search(text):
-                factor *= YOU_FACTOR
-            if _VAGUE.search(text):
-                factor *= VAGUE_FACTOR
-            if sentence.index in setup:
-                factor *= SETUP_FACTOR
-            factor *= 1 + FOCUS_BONUS * len(focus & concepts.keys())
-            if _unsure_names(text, bare_tokens):
-                factor *= UNSURE_NAME_FACTOR
-            factor *= 1 + CLAIM_BONUS * min(2, sum(1 for cue in _CLAIM_CUES if cue.search(text)))
             self.candidates[sentence.index] = sentence
-            self.concepts[sentence.index] = concepts
+            self.concepts[sentence.index] = concepts(sentence, piece)
+            factor = 1.0
+            for signal in signals:
+                factor *= signal(sentence, piece)
             self.factor[sentence.index] = factor
-            self.length[sentence.index] = len(words(text))
+            self.length[sentence.index] = len(words(sentence.text))
+        self.coverage = _MeaningCoverage(piece, list(self.candidates), excluded) \
+            if coverage and piece.meaning is not None and self.candidates else None
 
     def _answers(self) -> dict[int, int]:
         """Each sentence's answer number: stretches between questions, long ones cut every ANSWER_SPAN_WORDS."""
@@ -232,7 +331,10 @@ class Selector:
 
     def value(self, index: int) -> float:
         """A candidate's worth on its own (nothing covered yet)."""
-        return self.factor[index] * sum(self.concepts[index].values()) / (self.length[index] + LENGTH_OFFSET)
+        gain = sum(self.concepts[index].values())
+        if self.coverage is not None:
+            gain += self.coverage.initial(index)
+        return self.factor[index] * gain / (self.length[index] + LENGTH_OFFSET)
 
     def select(self, budget_words: int) -> list[Choice]:
         """Sentences adding up to about ``budget_words`` words, in transcript order."""
@@ -242,13 +344,17 @@ class Selector:
         left = dict(self.candidates)
         chosen: list[Choice] = []
         used = first_person_count = 0
+        total_words = max(1, sum(self.piece.section_words))
         while left and used < budget_words:
+            meaning_gain = self.coverage.gains() if self.coverage is not None else None
             best, best_value = None, -1.0
             for index in left:
                 section = self.section_of[index]
                 gain = sum(weight * COVERED_DECAY ** covered[concept]
                            for concept, weight in self.concepts[index].items())
-                share = budget_words * self.section_words[section] / self.total_words
+                if meaning_gain is not None:
+                    gain += meaning_gain[index]
+                share = budget_words * self.piece.section_words[section] / total_words
                 value = self.factor[index] * gain / (self.length[index] + LENGTH_OFFSET)
                 value /= 1 + section_used[section] / (share + 1)
                 value *= SAME_ANSWER_FACTOR ** answers_used[self.answer_of[index]]
@@ -265,6 +371,8 @@ class Selector:
             answers_used[self.answer_of[best]] += 1
             first_person_count += first_person(sentence.text)
             covered.update(self.concepts[best].keys())
+            if self.coverage is not None:
+                self.coverage.take(best)
         return sorted(chosen, key=lambda choice: choice.sentence.index)
 
     def fallback(self, budget_words: int) -> list[Choice]:
@@ -278,3 +386,46 @@ class Selector:
             chosen.append(Choice(sentence, self.section_of[sentence.index], float(len(set(sentence.stems)))))
             used += len(words(sentence.text))
         return sorted(chosen, key=lambda choice: choice.sentence.index)
+
+
+class _MeaningCoverage:
+    """How much of the piece's meaning each candidate would cover that the chosen ones do not yet:
+    the facility-location gain sum_i w_i * max(0, sim(i, c) - covered_i) over every sentence i of the
+    piece (ads excluded), scaled into the units of the word concepts so the two add up."""
+
+    def __init__(self, piece: Piece, candidates: list[int], excluded: set[int]):
+        import numpy as np
+
+        vectors = piece.meaning.vectors
+        self.rows = [i for i in range(len(piece.sentences)) if i not in excluded and piece.sentences[i].stems]
+        self.weights = np.array([min(len(piece.sentences[i].stems), 20) for i in self.rows], dtype=np.float32)
+        self.weights /= max(1.0, float(self.weights.sum()))
+        self.candidates = candidates
+        self.column = {index: position for position, index in enumerate(candidates)}
+        similarity = vectors[self.rows] @ vectors[candidates].T  # sentences x candidates
+        self.similarity = np.clip(similarity, 0.0, None)
+        self.covered = np.zeros(len(self.rows), dtype=np.float32)
+        first = self._raw_gains()
+        # One unit of meaning coverage is worth what the typical strong candidate's words are worth.
+        concept_totals = sorted((sum(concepts(piece.sentences[c], piece).values()) for c in candidates), reverse=True)
+        typical_words = concept_totals[len(concept_totals) // 10] if concept_totals else 1.0
+        typical_meaning = float(np.sort(first)[::-1][len(first) // 10]) if len(first) else 1.0
+        self.scale = MEANING_WEIGHT * typical_words / max(typical_meaning, 1e-6)
+        self._initial = {c: float(first[self.column[c]]) * self.scale for c in candidates}
+
+    def _raw_gains(self) -> "np.ndarray":
+        import numpy as np
+
+        return (self.weights[:, None] * np.clip(self.similarity - self.covered[:, None], 0.0, None)).sum(axis=0)
+
+    def initial(self, index: int) -> float:
+        return self._initial[index]
+
+    def gains(self) -> dict[int, float]:
+        raw = self._raw_gains() * self.scale
+        return {c: float(raw[self.column[c]]) for c in self.candidates}
+
+    def take(self, index: int) -> None:
+        import numpy as np
+
+        self.covered = np.maximum(self.covered, self.similarity[:, self.column[index]])

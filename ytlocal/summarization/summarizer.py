@@ -32,7 +32,7 @@ from typing import Sequence
 
 from ..errors import SummaryError
 from ..progress import Progress
-from .headings import KeyPhrases, capitalize, heading_problem, readable_stem, tidy_heading
+from .headings import VAGUE, KeyPhrases, parts_of_speech, capitalize, heading_problem, readable_stem, tidy_heading
 from ..runtime.llm import LlmSession, SamplingOptions
 from .prompts import (
     HEADING_INSTRUCTION,
@@ -44,10 +44,12 @@ from .prompts import (
 from .rewrite import answer_line, verify_rewrite, verify_translation
 from .salience import WordWeights
 from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
-from .select import Choice, Selector, promotional
+from .ads import find_ad_spans, excluded_indices
+from .meaning import Meaning
+from .select import SIGNALS, Choice, Selector, is_question, looks_complete, on_subject
 from .sentences import Sentence, transcript_sentences
-from .summary import LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
-from ..text import content_words, is_looping, ngrams, split_sentences, words
+from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, Skipped, SummarizeOptions, Summary
+from ..text import NOT_CONTENT, content_words, first_person, is_looping, ngrams, split_sentences, words
 
 log = logging.getLogger(__name__)
 REPEAT_NGRAM = 8
@@ -61,6 +63,83 @@ CONTEXT_SENTENCES = 2  # neighbours on each side whose words a rewrite may use
 INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b|"
                        r"\bsystem prompt\b|\bas an ai\b", re.I)
 _ENGLISH = {"en", "english", "en-us", "en-gb"}
+
+
+TAG_COUNT = 5
+INTRO_PHRASES = 3
+# What a TL;DR never is: a greeting, a self-introduction, the host announcing the episode, a thank-you.
+_NOT_A_CLAIM = re.compile(
+    r"\b(?:welcome|hello|hi,|hey|thanks?|thank you|my name is|my guest|joined by|the following is|"
+    r"this is (?:the|a|my) (?:\w+ ){0,3}(?:podcast|show|episode|channel|conversation)|in this (?:episode|video|talk)|"
+    r"today (?:we|i|my)|(?:honou?red|excited|delighted|thrilled) to|let's (?:get|dive|jump|start))\b", re.I)
+
+
+def tldr_problem(text: str) -> str | None:
+    """Why a sentence cannot stand in a TL;DR, or None: it must be a complete third-person claim, not
+    a greeting or introduction, not addressed to the listener, not a list of names."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
+    if len(words(text)) < 6 or text.rstrip().endswith("?"):
+        return "too short or a question"
+    if _NOT_A_CLAIM.search(text):
+        return "a greeting or an introduction"
+    if first_person(text):
+        return "first person"
+    if re.search(r"\b(?:you|your)\b", text, re.I):
+        return "addressed to the listener"
+    capitalized = sum(1 for token in tokens[1:] if token[0].isupper())
+    if capitalized >= 3 and capitalized > 0.35 * len(tokens):
+        return "a list of names"
+    if not looks_complete(text) or not has_verb(text):
+        return "a fragment"
+    return None
+
+
+_AUXILIARIES = frozenset("""is are was were be been being am has have had do does did can could will would shall
+should may might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't can't couldn't won't
+wouldn't shouldn't it's that's there's he's she's they're we're""".split())
+_DETERMINERS = frozenset("the a an this that these those its their his her our your my some any every each".split())
+
+
+def has_verb(text: str) -> bool:
+    """Whether a sentence has a verb that makes it a statement: an auxiliary or copula, a word that can
+    only be a verb, or an -ed/-s form that does not follow a determiner ("the release" is a noun)."""
+    tokens = words(text)
+    for position, token in enumerate(tokens):
+        if token in _AUXILIARIES:
+            return True
+        kinds = parts_of_speech(token)
+        if kinds == frozenset({"VERB"}) and not token.endswith("ing"):  # "tuning" alone says nothing happened
+            return True
+        if "VERB" in kinds and token.endswith(("ed", "es", "s")) and \
+                (position == 0 or tokens[position - 1] not in _DETERMINERS):
+            return True
+    return False
+
+
+def tag_problem(tag: str) -> str | None:
+    """Why a key phrase is no tag, or None: 1 to 4 words, none vague, filler or a stop word."""
+    tokens = words(tag)
+    if not 1 <= len(tokens) <= 4:
+        return "length"
+    if any(token in VAGUE or token in NOT_CONTENT or len(token) < 3 for token in tokens):
+        return "vague or a stop word"
+    if not {"NOUN", "PROPN"} & parts_of_speech(tokens[-1]):
+        return "not a noun phrase"
+    return None
+
+
+def subject_title(subject: Sequence[str], transcript_words: set[str]) -> str | None:
+    """A title from the leading key phrases: the first, joined by the next one not related to it
+    ("Superintelligence and analogy"), 2 to 6 words, that passes :func:`heading_problem`."""
+    if not subject:
+        return None
+    first = subject[0]
+    candidates = [f"{first} and {other}" for other in subject[1:3]] + [first]
+    for candidate in candidates:
+        title = capitalize(candidate)
+        if heading_problem(title, transcript_words, max_words=6) is None:
+            return title
+    return None
 
 
 class _Emitted:
@@ -85,7 +164,9 @@ class _Statement:
 
 class Summarizer:
     def __init__(self, session: LlmSession, options: SummarizeOptions, progress: Progress | None = None,
-                 label: str = "summarize", transcript_language: str | None = None):
+                 label: str = "summarize", transcript_language: str | None = None, embedder=None):
+        """``embedder``: an :class:`~ytlocal.runtime.models.EmbeddingModel` for sentence meaning (None:
+        words alone); ``options.meaning`` says where meaning is used."""
         if options.length not in LENGTHS:
             raise SummaryError(f"unknown length {options.length!r}; use short, medium or long")
         self.session = session
@@ -99,6 +180,11 @@ class Summarizer:
         # A summary in another language than the transcript's cannot be checked word by word.
         self.translating = bool(wanted) and wanted not in _ENGLISH | {self.transcript_language}
         self.counts = Counter()
+        self.embedder = embedder
+        unknown = set(options.meaning) - set(ALL_MEANING_USES)
+        if unknown:
+            raise SummaryError(f"unknown use of meaning {sorted(unknown)[0]!r}; use {', '.join(ALL_MEANING_USES)}")
+        self.uses = frozenset(options.meaning)
 
     # -- the model, with the repetition guard
 
@@ -187,19 +273,25 @@ class Summarizer:
     # -- reduce
 
     def make_title(self, media_title: str | None, file_stem: str | None, key_points: Sequence[Point],
-                   transcript_words: set[str], phrases: KeyPhrases, sections: int, emitted: _Emitted) -> str:
+                   transcript_words: set[str], subject: Sequence[str], sections_topic: set[str],
+                   emitted: _Emitted) -> str:
+        """The media's title, else a readable file name, else a key-phrase title ("Superintelligence and
+        analogy": the piece's two leading subjects, 2 to 6 words, checked like a heading), else the
+        model's title when it passes the same check, else "Summary"."""
         if media_title:
             return media_title
         readable = readable_stem(file_stem) if file_stem else None
         if readable:
             return readable
+        title = subject_title(subject, transcript_words)
+        if title:
+            return title
         messages = self._list_prompt(TITLE_INSTRUCTION, [p.text for p in key_points], HEADING_TOKENS, "key_points")
         if messages and not self.translating:
             answer = tidy_heading(self._generate(messages, HEADING_TOKENS))
-            topic = set().union(*(phrases.top_words(i, 3) for i in range(sections)))
-            if heading_problem(answer, transcript_words, topic, max_words=10) is None and emitted.fits(answer):
+            if heading_problem(answer, transcript_words, sections_topic, max_words=6) is None and emitted.fits(answer):
                 return answer
-        return phrases.whole_heading() or "Summary"
+        return "Summary"
 
     def write_tldr(self, key_points: Sequence[Point], emitted: _Emitted, count: int) -> list[str] | None:
         """The model's TL;DR of the key points, or None when fewer than the needed sentences hold up.
@@ -218,7 +310,8 @@ class Summarizer:
         sentences: list[str] = []
         for raw in split_sentences(answer.replace("\n", " ")):
             sentence = capitalize(raw.strip().strip("\"'“”"))
-            if not sentence or INJECTION.search(sentence) or not emitted.fits(sentence, COPY_NGRAM):
+            if not sentence or INJECTION.search(sentence) or not emitted.fits(sentence, COPY_NGRAM) \
+                    or tldr_problem(sentence):
                 continue
             claim = set(content_words(sentence))
             best = max(range(len(texts)), key=lambda i: len(claim & set(content_words(texts[i]))))
@@ -230,6 +323,17 @@ class Summarizer:
             if len(sentences) >= count:
                 break
         return sentences if len(sentences) >= min(2, count) else None
+
+    def tldr_intro(self, subject: Sequence[str], conversation: bool) -> str | None:
+        """The TL;DR's first sentence: what the piece is and what it covers, from its leading key
+        phrases ("This conversation covers analogy, Copycat and self-driving cars."). English only."""
+        if self.translating or self.transcript_language != "en" or (self.options.language or "en").lower() not in _ENGLISH:
+            return None
+        named = list(subject[:INTRO_PHRASES])
+        if not named:
+            return None
+        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        return f"This {'conversation' if conversation else 'talk'} covers {listed}."
 
     # -- everything
 
@@ -250,10 +354,19 @@ class Summarizer:
             duration = 0.0
             minutes = spoken_words / WORDS_PER_MINUTE
         self.progress(f"{self.label}: select", 0, None)
-        starts, chapter_titles = self._sections(sentences, chapters if has_timings else (), minutes)
-        weights = WordWeights([s.raw for s in sentences], self.transcript_language)
+        meaning = None
+        if self.embedder is not None and self.uses:
+            self.progress(f"{self.label}: meaning", 0, len(sentences))
+            meaning = Meaning([s.raw for s in sentences], self.embedder)
+        ad_spans = find_ad_spans(sentences, meaning if "ads" in self.uses else None)
+        excluded = excluded_indices(ad_spans)
+        vectors = meaning.vectors if meaning is not None and "sections" in self.uses else None
+        starts, chapter_titles = self._sections(sentences, chapters if has_timings else (), minutes, vectors)
+        weights = WordWeights([s.raw for s in sentences if s.index not in excluded], self.transcript_language)
         focus = set(content_words(self.options.instructions or ""))
-        selector = Selector(sentences, starts, weights, focus=focus)
+        signals = SIGNALS if "subject" in self.uses else tuple(sig for sig in SIGNALS if sig is not on_subject)
+        selector = Selector(sentences, starts, weights, focus=focus, meaning=meaning, excluded=excluded,
+                            signals=signals, coverage="coverage" in self.uses)
         choices = selector.select(self.length.budget(minutes))
         if not choices:  # nothing stands as a statement (very short or fragmentary): take what there is
             choices = selector.fallback(self.length.budget(minutes))
@@ -284,34 +397,46 @@ class Summarizer:
         key_points = [s.point for s in statements if id(s) in key_ids]
         transcript_text = " ".join(s.raw for s in sentences)
         transcript_words = set(content_words(transcript_text))
-        tldr = self.write_tldr(key_points, emitted, tldr_count)
-        tldr_points: list[Point] = []
-        if tldr is None:  # the most valuable statements become the TL;DR (moved, not repeated)
-            lead_ids = self._tldr_ids(statements, key_ids, tldr_count)
-            tldr_points = [s.point for s in statements if id(s) in lead_ids]
-            tldr = [point.text for point in tldr_points]
-            key_ids -= lead_ids
-            key_points = [s.point for s in statements if id(s) in key_ids]
-            statements = [s for s in statements if id(s) not in lead_ids]
-        excluded = promotional(sentences)
         section_texts = [[s.raw for s in sentences[a:b] if s.index not in excluded]
                          for a, b in zip(starts, starts[1:] + [len(sentences)])]
         phrases = KeyPhrases(section_texts, weights)
+        closeness = None
+        if meaning is not None:
+            closeness = lambda texts: self.embedder.embed(texts) @ meaning.centroid  # noqa: E731
+        subject = phrases.whole_ranked(TAG_COUNT, closeness)
+        claims = self.write_tldr(key_points, emitted, tldr_count)
+        tldr_points: list[Point] = []
+        if claims is None:  # the most valuable statements become the TL;DR (moved, not repeated)
+            lead_ids = self._tldr_ids(statements, key_ids, tldr_count)
+            tldr_points = [s.point for s in statements if id(s) in lead_ids]
+            claims = [point.text for point in tldr_points]
+            key_ids -= lead_ids
+            key_points = [s.point for s in statements if id(s) in key_ids]
+            statements = [s for s in statements if id(s) not in lead_ids]
+        conversation = sum(1 for s in sentences if is_question(s)) >= max(3, 0.03 * len(sentences))
+        intro = self.tldr_intro(subject, conversation)
+        tldr = ([intro] if intro else []) + claims
         sections = self._build_sections(sentences, starts, chapter_titles, statements, key_ids, phrases,
                                         duration, has_timings)
         file_stem = file_stem if media_title is None else None
-        title = self.make_title(media_title, file_stem, key_points, transcript_words, phrases, len(starts), emitted)
+        topic = set().union(*(phrases.top_words(i, 3) for i in range(len(starts))))
+        title = self.make_title(media_title, file_stem, key_points, transcript_words, subject, topic, emitted)
+        tags = [tag for tag in subject if tag_problem(tag) is None][:TAG_COUNT]
         return Summary(
             title=title, tldr=" ".join(tldr), key_points=key_points, sections=sections, has_timings=has_timings,
             llm={"name": self.backend.model.name, "sha256": self.backend.model.sha256, "n_ctx": self.backend.n_ctx},
             options=self.options.key_dict(),
             stats={"sentences": len(sentences), "statements": len(kept), "model_written": written,
+                   "ad_sentences_removed": len(excluded),
                    "checks": dict(sorted(self.counts.items()))},
-            tldr_points=tldr_points,
+            tldr_points=tldr_points, tags=tags,
+            skipped=[Skipped(sentences[span.first].start if has_timings else 0.0,
+                             (sentences[span.last + 1].start if span.last + 1 < len(sentences) else duration)
+                             if has_timings else 0.0, "ad or call to action") for span in ad_spans],
         )
 
-    def _sections(self, sentences: Sequence[Sentence], chapters: Sequence[Chapter],
-                  minutes: float) -> tuple[list[int], list[str | None]]:
+    def _sections(self, sentences: Sequence[Sentence], chapters: Sequence[Chapter], minutes: float,
+                  vectors=None) -> tuple[list[int], list[str | None]]:
         """Where each section starts (sentence index) and its chapter title (None: find a heading)."""
         spans = sorted((c for c in chapters if c.end > c.start), key=lambda c: c.start)
         if spans:
@@ -326,7 +451,7 @@ class Summarizer:
                 starts[0] = 0
                 return starts, titles
         count = section_count(minutes)
-        starts = topical_boundaries([s.stems for s in sentences], [len(words(s.raw)) for s in sentences], count)
+        starts = topical_boundaries([s.stems for s in sentences], [len(words(s.raw)) for s in sentences], count, vectors)
         return starts, [None] * len(starts)
 
     @staticmethod
@@ -375,12 +500,15 @@ class Summarizer:
     def _tldr_ids(statements: Sequence[_Statement], key_ids: set[int], count: int) -> set[int]:
         """The ``count`` most valuable statements for the TL;DR: key points while three stay key
         points, else statements of sections that keep another one."""
-        keys = sorted((s for s in statements if id(s) in key_ids), key=lambda s: -s.choice.value)
-        lead = keys[:max(0, min(count, len(keys) - 3))]
+        usable = [s for s in statements if tldr_problem(s.point.text) is None]
+        keys = sorted((s for s in usable if id(s) in key_ids), key=lambda s: -s.choice.value)
+        lead = keys[:max(0, min(count, len(key_ids) - 3))]
         per_section = Counter(s.choice.section for s in statements if id(s) not in key_ids)
-        for statement in sorted(statements, key=lambda s: -s.choice.value):
+        for statement in sorted(usable, key=lambda s: -s.choice.value):
             if len(lead) >= count:
                 break
+            if statement in lead:
+                continue
             if id(statement) not in key_ids and per_section[statement.choice.section] > 1:
                 lead.append(statement)
                 per_section[statement.choice.section] -= 1

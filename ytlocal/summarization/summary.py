@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..records import Chapter, Point, Section, Summary
+from ..records import Chapter, Point, Section, Skipped, Summary
 from .prompts import PROMPT_VERSION
 
-__all__ = ["LENGTHS", "Chapter", "Length", "Point", "Section", "SummarizeOptions", "Summary"]
+__all__ = ["ALL_MEANING_USES", "MEANING_USES", "LENGTHS", "Chapter", "Length", "Point", "Section", "Skipped", "SummarizeOptions", "Summary"]
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,20 @@ LENGTHS = {
 }
 
 
+# Where sentence meaning is used (when an embedding model is installed); each can be switched off to
+# measure it (scripts/bench_quality.py): "ads" (ad reads found by meaning as well as words), "subject"
+# (chatter far from the subject loses), "coverage" (choose statements that cover the piece's meaning),
+# "sections" (section boundaries from meaning and words). The defaults are the uses that measured as a gain.
+MEANING_USES = ("ads", "subject")
+ALL_MEANING_USES = ("ads", "subject", "coverage", "sections")
+
+
 @dataclass
 class SummarizeOptions:
     length: str = "medium"
     instructions: str | None = None
     language: str | None = None
+    meaning: tuple[str, ...] = MEANING_USES
 
     def key_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "prompt_version": PROMPT_VERSION}
+        return {**asdict(self), "meaning": list(self.meaning), "prompt_version": PROMPT_VERSION}

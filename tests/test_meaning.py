@@ -1,0 +1,135 @@
+"""Sentence meaning in the summary, with the real embedding model (all-MiniLM-L6-v2 run by llama.cpp):
+ad reads found and removed whole wherever they sit, a talk about advertising left alone, chatter
+losing against the subject, and TL;DR, tag and title rules. Quality figures are in
+scripts/bench_quality.py, not here."""
+
+import re
+
+import pytest
+
+from ytlocal.records import Segment
+from ytlocal.runtime.models import Models
+from ytlocal.summarization.ads import excluded_indices, find_ad_spans
+from ytlocal.summarization.meaning import Meaning
+from ytlocal.summarization.salience import WordWeights
+from ytlocal.summarization.select import Piece, on_subject
+from ytlocal.summarization.sentences import transcript_sentences
+from ytlocal.summarization.summarizer import subject_title, tag_problem, tldr_problem
+
+from data.ads_and_talks import END_ROLL, MARKETING_LECTURE, MID_ROLL, PRE_ROLL, VOLCANO_TALK
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def embedder(test_models_store):
+    models = Models()
+    try:
+        yield models.embedder(test_models_store.resolve("minilm-l6-v2", "embedding"))
+    finally:
+        models.close()
+
+
+def sentences_of(lines):
+    return transcript_sentences([Segment(i * 5.0, i * 5.0 + 5, text) for i, text in enumerate(lines)])
+
+
+def removed(lines, embedder):
+    sentences = sentences_of(lines)
+    meaning = Meaning([s.raw for s in sentences], embedder) if embedder is not None else None
+    return {sentences[i].raw for i in excluded_indices(find_ad_spans(sentences, meaning))}
+
+
+def test_ad_reads_at_the_start_middle_and_end_are_removed_whole(embedder):
+    lines = PRE_ROLL + VOLCANO_TALK[:15] + MID_ROLL + VOLCANO_TALK[15:] + END_ROLL
+    assert removed(lines, embedder) == set(PRE_ROLL + MID_ROLL + END_ROLL)
+
+
+def test_a_read_whose_cues_sit_at_its_end_loses_its_first_sentences_too(embedder):
+    # No cue word before the last sentence: the old filter (two cues within 8 sentences) kept 5 of 6.
+    read = MID_ROLL[1:]
+    lines = VOLCANO_TALK[:12] + read + VOLCANO_TALK[12:]
+    assert removed(lines, embedder) == set(read)
+
+
+def test_without_the_model_calls_to_action_still_go(embedder):
+    lines = PRE_ROLL + VOLCANO_TALK + END_ROLL[1:]
+    gone = removed(lines, None)
+    assert gone >= {PRE_ROLL[0], PRE_ROLL[-1], END_ROLL[-1]}
+    assert not gone & set(VOLCANO_TALK)
+
+
+def test_a_talk_about_advertising_loses_nothing(embedder):
+    assert removed(MARKETING_LECTURE, embedder) == set()
+    assert removed(MARKETING_LECTURE, None) == set()
+
+
+def test_an_aside_about_advertising_inside_another_talk_is_kept(embedder):
+    lines = VOLCANO_TALK[:10] + MARKETING_LECTURE[:5] + VOLCANO_TALK[10:]
+    assert removed(lines, embedder) == set()
+
+
+def test_chatter_loses_against_the_subject(embedder):
+    chatter = ["There is a little bit of, this coffee tastes too good.",
+               "Moving into a little bit more of the nitty gritty now."]
+    lines = VOLCANO_TALK[:14] + chatter + VOLCANO_TALK[14:]
+    sentences = sentences_of(lines)
+    piece = Piece(sentences, [0], WordWeights(lines), meaning=Meaning([s.raw for s in sentences], embedder))
+    factors = {s.raw: on_subject(s, piece) for s in sentences}
+    assert all(factors[text] <= 0.75 for text in chatter)
+    assert all(factors[text] >= 0.85 for text in VOLCANO_TALK)
+
+
+# ------------------------------------------------------------------ TL;DR, tags, titles (no model needed)
+
+
+@pytest.mark.parametrize("sentence, problem", [
+    ("I am deeply honored to have gotten to know and spoken with her over the years.", "a greeting or an introduction"),
+    ("I think the second eruption was bigger than the first one by far.", "first person"),
+    ("Welcome back to the show, and thanks for joining us today.", "a greeting or an introduction"),
+    ("The following is a conversation with a volcanologist from Iceland.", "a greeting or an introduction"),
+    ("Alice Walker, point guard for the team, and Bob Stone, a coach, Carl Jones.", "a list of names"),
+    ("You can program those motion detectors to not detect your pets.", "addressed to the listener"),
+    ("Fine tuning and the release of the new API.", "a fragment"),
+    ("Why do volcanoes erupt at all?", "too short or a question"),
+])
+def test_what_never_stands_in_a_tldr(sentence, problem):
+    assert tldr_problem(sentence) == problem
+
+
+def test_a_plain_claim_stands_in_a_tldr():
+    assert tldr_problem("Pyroclastic flows can move faster than a car on a highway.") is None
+
+
+@pytest.mark.parametrize("tag", ["like", "actual", "harder", "the", "stuff", "a very long phrase of many words"])
+def test_filler_vague_and_stop_words_are_no_tags(tag):
+    assert tag_problem(tag) is not None
+
+
+def test_a_key_phrase_is_a_tag():
+    assert tag_problem("pyroclastic flows") is None
+
+
+def test_a_title_names_the_subject_in_two_to_six_words():
+    source = {"volcano", "magma", "pyroclastic", "flow", "lahar"}
+    title = subject_title(["volcanoes", "pyroclastic flows", "lahars"], source)
+    assert title == "Volcanoes and pyroclastic flows"
+    assert 2 <= len(title.split()) <= 6
+
+
+def test_summary_of_a_file_named_transcript_has_a_subject_title_tldr_and_tags(run_cli, tmp_path):
+    lines = PRE_ROLL + VOLCANO_TALK + END_ROLL
+    srt = tmp_path / "transcript.srt"
+    srt.write_text("".join(f"{i + 1}\n00:{i // 12:02d}:{(i % 12) * 5:02d},000 --> 00:{i // 12:02d}:{(i % 12) * 5 + 4:02d},000"
+                           f"\n{text}\n\n" for i, text in enumerate(lines)))
+    result = run_cli("summarize", str(srt), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    text = next((tmp_path / "out").glob("*.md")).read_text()
+    title = re.search(r"^# (.+)$", text, re.M).group(1)
+    assert title.lower() != "transcript" and 2 <= len(title.split()) <= 6, title
+    tags = re.search(r"^tags: \[(.*)\]$", text, re.M).group(1)
+    assert len(tags.split(",")) >= 4 and not re.search(r'"(?:like|actual|harder|really)"', tags), tags
+    tldr = text.split("## TL;DR", 1)[1].split("##", 1)[0].strip()
+    assert tldr.startswith("This talk covers ")
+    assert not re.search(r"\b(?:I|my|we|Loomly|Patreon)\b", tldr), tldr
+    assert "Loomly" not in text and "Patreon" not in text.split("---", 2)[2]
