@@ -33,16 +33,10 @@ from .jobs import (DB_NAME, FINAL_STATES, INDEX_NAME, STATE_DIR, BatchOptions, B
 from .pipeline import Pipeline
 from .progress import Progress
 from .records import Result
-from .store import DiskFullError, atomic_write_json, read_json
+from .store import DiskFullError, atomic_write_json, read_json, utc_timestamp
 
 LOCK_NAME = "batch.lock"
 log = logging.getLogger(__name__)
-
-
-def _now() -> str:
-    import datetime as _dt
-
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 class BatchLock:
@@ -70,7 +64,7 @@ class BatchLock:
             raise BatchLocked(
                 f"another ytlocal batch is working on {self.owner_file.parent.parent}{owner}; wait for it to "
                 f"finish or use another output folder (--status shows its progress)") from None
-        atomic_write_json(self.owner_file, {"pid": os.getpid(), "started": _now()})
+        atomic_write_json(self.owner_file, {"pid": os.getpid(), "started": utc_timestamp()})
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -15,7 +15,6 @@ a video finished on a cluster worker is recorded exactly as one finished here.
 
 from __future__ import annotations
 
-import datetime as _dt
 import threading
 import time
 import urllib.parse
@@ -30,7 +29,7 @@ from .library import index_quietly, video_id_of
 from .progress import Progress
 from .records import Result
 from .render import clock, md_escape
-from .store import atomic_write_text
+from .store import atomic_write_text, utc_timestamp
 
 STATE_DIR = ".ytlocal"
 DB_NAME = "jobs.sqlite"
@@ -88,9 +87,6 @@ JOB_LIST_SCHEMA = Schema("job list", (
     _add_progress_and_sources,
 ))
 
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 class JobCancelled(BaseException):
@@ -175,7 +171,7 @@ class JobList:
     # ------------------------------------------------------------------ videos
 
     def add(self, planned: Planned, position: int):
-        now = _now()
+        now = utc_timestamp()
         self._execute(
             "INSERT INTO videos (id, label, origin, position, first_seen, updated) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET position = excluded.position",
@@ -185,7 +181,7 @@ class JobList:
     def add_failure(self, failure: Failure, position: int) -> None:
         """A source that failed before it became a video (a playlist that cannot be listed, a bad path)."""
         job_id = "src-" + Planned(failure.source, "url", None, failure.source).job_id
-        now = _now()
+        now = utc_timestamp()
         self._execute(
             "INSERT INTO videos (id, label, origin, position, state, error, error_kind, attempts, first_seen, updated) "
             "VALUES (?, ?, ?, ?, 'failed', ?, ?, 1, ?, ?) ON CONFLICT(id) DO UPDATE SET state='failed', "
@@ -204,7 +200,7 @@ class JobList:
         return self._execute("SELECT * FROM videos WHERE id = ?", (job_id,)).fetchone()
 
     def update(self, job_id: str, **fields) -> None:
-        fields["updated"] = _now()
+        fields["updated"] = utc_timestamp()
         assignments = ", ".join(f"{name} = ?" for name in fields)
         self._execute(f"UPDATE videos SET {assignments} WHERE id = ?", (*fields.values(), job_id))
 
@@ -215,12 +211,12 @@ class JobList:
         return self._execute("SELECT * FROM videos ORDER BY position, first_seen").fetchall()
 
     def start_run(self) -> int:
-        cursor = self._execute("INSERT INTO runs (started) VALUES (?)", (_now(),))
+        cursor = self._execute("INSERT INTO runs (started) VALUES (?)", (utc_timestamp(),))
         return int(cursor.lastrowid)
 
     def finish_run(self, run_id: int, report: "Report") -> None:
         self._execute("UPDATE runs SET finished=?, wall_s=?, audio_s=?, done=?, failed=?, skipped=? WHERE id=?",
-                      (_now(), report.wall_s, report.audio_s, report.done, len(report.failures), report.skipped,
+                      (utc_timestamp(), report.wall_s, report.audio_s, report.done, len(report.failures), report.skipped,
                        run_id))
 
     # ------------------------------------------------------------------ progress and cancel
@@ -238,7 +234,7 @@ class JobList:
         """Ask for a job to stop (the runner stops it at its next progress step, or skips it when its
         turn comes). False when there is no such job or it has already finished."""
         cursor = self._execute(f"UPDATE videos SET cancel_requested = 1, updated = ? WHERE id = ? AND state IN "
-                               f"({', '.join('?' * len(WORKING_STATES))})", (_now(), job_id, *WORKING_STATES))
+                               f"({', '.join('?' * len(WORKING_STATES))})", (utc_timestamp(), job_id, *WORKING_STATES))
         return cursor.rowcount > 0
 
     def cancel_requested(self, job_id: str) -> bool:
@@ -264,7 +260,7 @@ class JobList:
         ids = []
         with self.database.transaction() as connection:
             for source in sources:
-                cursor = connection.execute("INSERT INTO sources (source, added) VALUES (?, ?)", (source, _now()))
+                cursor = connection.execute("INSERT INTO sources (source, added) VALUES (?, ?)", (source, utc_timestamp()))
                 ids.append(int(cursor.lastrowid))
                 connection.execute("UPDATE videos SET state = 'pending', cancel_requested = 0, error = NULL "
                                    "WHERE label = ? AND state = 'cancelled'", (source,))
@@ -431,7 +427,7 @@ def status_table(jobs: JobList) -> list[str]:
 
 def write_index(jobs: JobList, out_dir: Path) -> None:
     """``index.md``: every finished summary with its title, channel, duration and TL;DR."""
-    lines = ["# ytlocal summaries", "", f"Updated {_now()}.", ""]
+    lines = ["# ytlocal summaries", "", f"Updated {utc_timestamp()}.", ""]
     for row in jobs.rows():
         if row["state"] != "done" or not row["output"]:
             continue

@@ -7,7 +7,6 @@ renamed into place, so an interrupted download never looks installed.
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 import os
 import shutil
@@ -31,6 +30,7 @@ from .store import (
     replace_directory,
     sha256_file,
     sha256_file_cached,
+    utc_timestamp,
 )
 
 if TYPE_CHECKING:
@@ -134,9 +134,6 @@ class ResolvedModel:
     sha256: str
     installed: InstalledModel | None = None
 
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _stat_key(path: Path) -> list[int]:
@@ -394,7 +391,7 @@ class ModelStore:
             "files": records,
             "trust": trust,
             "source": origin or (source.describe() if source else "?"),
-            "installed_at": _now(),
+            "installed_at": utc_timestamp(),
             "verified": {name: _stat_key(staging / name) for name in records},
         }
         atomic_write_json(staging / MANIFEST_NAME, manifest)

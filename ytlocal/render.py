@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .records import Media, Point, Result, Summary
-from .store import atomic_write_text
+from .store import atomic_write_text, utc_now
 from .transcript import write_transcript
 
 RENDER_FORMATS = ("md", "hashnode", "json", "txt")
@@ -30,7 +30,7 @@ class Document:
     """A summarized :class:`~ytlocal.records.Result` as the renderers read it."""
 
     result: Result
-    generated_at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0))
+    generated_at: _dt.datetime = field(default_factory=utc_now)
 
     @property
     def summary(self) -> Summary:

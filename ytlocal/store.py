@@ -6,6 +6,8 @@ new one, never a torn one.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import contextlib
 import errno
 import hashlib
@@ -194,3 +196,13 @@ def remove_directory(path: Path) -> None:
     aside = path.with_name(f".{path.name}.rm-{os.getpid()}")
     os.replace(path, aside)
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def utc_now() -> _dt.datetime:
+    """Now in UTC, to the second: what every record ytlocal writes calls "when"."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+
+
+def utc_timestamp() -> str:
+    """:func:`utc_now` as ISO 8601 text ("2026-11-30T14:01:02+00:00")."""
+    return utc_now().isoformat()
