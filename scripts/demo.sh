@@ -8,7 +8,7 @@ cd "$ROOT"
 bash scripts/setup.sh
 VENV="${YTLOCAL_VENV:-$ROOT/.venv}"
 YT="$VENV/bin/ytlocal"
-"$YT" models pull whisper-base smollm2-135m-instruct
+"$YT" models pull                       # the default models: whisper-base, smollm2-135m-instruct, minilm-l6-v2
 "$YT" doctor
 OUT="$ROOT/out/demo"
 "$YT" summarize "$ROOT/scripts/sample/bees-talk.opus" -o "$OUT" --with-transcript --timings
