@@ -50,6 +50,7 @@ MIN_WORDS, MAX_WORDS = 7, 45
 LENGTH_OFFSET = 12  # a sentence costs its words plus this: very short ones carry too little context
 COVERED_DECAY = 0.15  # a concept already in the summary is worth this share again
 NAME_OR_NUMBER = 1.0
+CONCEPT_POWER = 1.5  # a concept's worth grows faster than its weight: one specific term outweighs much chatter
 FIRST_PERSON_FACTOR = 0.75
 FIRST_PERSON_CAP = 0.22  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
 FIRST_PERSON_OVER = 0.3
@@ -209,7 +210,9 @@ def _subject_scores(meaning: Meaning, spans: Sequence[tuple[int, int]]) -> dict[
 def concepts(sentence: Sentence, piece: Piece) -> dict[str, float]:
     """What a sentence says, as weighted concepts: its content words (rarer in general language, and
     more so when they belong to its own section), its names and numbers, and the two-word terms the
-    piece uses more than once."""
+    piece uses more than once. Each weight is raised to :data:`CONCEPT_POWER`: a sentence worth its one
+    specific term (a named project, a defined term) beats one that sums many mildly rare words, which
+    is what long, wordy chatter does."""
     section = piece.section_of[sentence.index]
     found = {}
     for word in set(content_words(sentence.text)):
@@ -223,7 +226,7 @@ def concepts(sentence: Sentence, piece: Piece) -> dict[str, float]:
             first_word, second_word = pair.split(" ")
             rarity = (piece.weights.rarity.get(first_word, 0.0) + piece.weights.rarity.get(second_word, 0.0)) / 2
             found[pair] = rarity * math.log(1 + piece.pair_counts[pair])
-    return found
+    return {concept: weight ** CONCEPT_POWER for concept, weight in found.items()}
 
 
 # ------------------------------------------------------------------------------- signals
