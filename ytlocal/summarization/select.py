@@ -76,7 +76,7 @@ _QUESTION_START = re.compile(
     r"why do|why does|why is|why are|why did|how do|how does|how is|how did|what if)\b", re.I)
 # Pleasantries of a conversation: true, and never a point of it.
 _PLEASANTRY = re.compile(
-    r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much )?for (?:having|joining|coming|being|"
+    r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much |very much |a lot |again )?for (?:having|joining|coming|being|"
     r"listening|watching|talking|doing this)|(?:great|good|nice|a pleasure|an honou?r) to (?:have|be|see|talk)|"
     r"glad to be here|happy to be here)", re.I)
 
