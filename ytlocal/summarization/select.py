@@ -12,7 +12,7 @@ words), and the greedy choice repeats until the word budget is spent, with three
 - a stretch of talk between two questions (one answer, in an interview) gives one sentence before it
   gives a second;
 - first-person sentences ("I was captivated by ...") are quotes more than statements: they lose a
-  little, and past a fifth of the summary they lose a lot.
+  little, and past a fifth of the summary no more of them are taken (while others are left).
 
 Generic chatter loses because its words are common; a host's set-up before a question, the question
 itself, ad reads (:mod:`.ads`, removed before this step) and sentence fragments are not candidates at all.
@@ -52,8 +52,8 @@ COVERED_DECAY = 0.15  # a concept already in the summary is worth this share aga
 NAME_OR_NUMBER = 1.0
 CONCEPT_POWER = 1.5  # a concept's worth grows faster than its weight: one specific term outweighs much chatter
 FIRST_PERSON_FACTOR = 0.75
-FIRST_PERSON_CAP = 0.22  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
-FIRST_PERSON_OVER = 0.3
+FIRST_PERSON_CAP = 0.2  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
+FIRST_PERSON_OVER = 0.0  # (none: a summary is statements, not quotes)
 YOU_FACTOR = 0.85
 VAGUE_FACTOR = 0.85
 SETUP_FACTOR = 0.6  # the two sentences before a question: a host's set-up, mostly
