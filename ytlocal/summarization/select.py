@@ -44,7 +44,7 @@ from .headings import parts_of_speech
 from .salience import WordWeights
 from .sentences import Sentence
 from .meaning import Meaning
-from ..text import NEGATION, NOT_CONTENT, content_words, first_person, names_and_numbers, stem, words
+from ..text import NEGATION, NOT_CONTENT, content_words, first_person, max_ngram_repeats, names_and_numbers, stem, words
 
 MIN_WORDS, MAX_WORDS = 7, 45
 LENGTH_OFFSET = 12  # a sentence costs its words plus this: very short ones carry too little context
@@ -124,7 +124,7 @@ def is_candidate(sentence: Sentence) -> bool:
     count = len(words(text))
     if not text or is_question(sentence) or not MIN_WORDS <= count <= MAX_WORDS or _FILLER.search(text):
         return False
-    if _PLEASANTRY.search(text):
+    if _PLEASANTRY.search(text) or max_ngram_repeats(text, 8) > 1:  # a summary never repeats an 8-word run
         return False
     if not re.match(r"^[\"'“(]?[A-Z0-9]", text):  # starts mid-sentence
         return False
