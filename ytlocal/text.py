@@ -32,7 +32,8 @@ explained notes note
 """.split())
 NOT_CONTENT = STOPWORDS | META_WORDS
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+# A word never ends in a hyphen or an apostrophe: "because-" (a word cut off in speech) is "because".
+_WORD = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'’-]*[A-Za-z0-9])?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
 # A full stop that ends an abbreviation, not a sentence ("Mount St. Helens", "Dr. Smith", "vs. Tesla").
 _ABBREVIATION = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Sr|Jr|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|"

@@ -12,7 +12,7 @@ words), and the greedy choice repeats until the word budget is spent, with three
 - a stretch of talk between two questions (one answer, in an interview) gives one sentence before it
   gives a second;
 - first-person sentences ("I was captivated by ...") are quotes more than statements: they lose a
-  little, and past a fifth of the summary they lose a lot.
+  little, and past a fifth of the summary no more of them are taken (while others are left).
 
 Generic chatter loses because its words are common; a host's set-up before a question, the question
 itself, ad reads (:mod:`.ads`, removed before this step) and sentence fragments are not candidates at all.
@@ -44,15 +44,16 @@ from .headings import parts_of_speech
 from .salience import WordWeights
 from .sentences import Sentence
 from .meaning import Meaning
-from ..text import NEGATION, NOT_CONTENT, content_words, first_person, names_and_numbers, stem, words
+from ..text import NEGATION, NOT_CONTENT, content_words, first_person, max_ngram_repeats, names_and_numbers, stem, words
 
 MIN_WORDS, MAX_WORDS = 7, 45
 LENGTH_OFFSET = 12  # a sentence costs its words plus this: very short ones carry too little context
 COVERED_DECAY = 0.15  # a concept already in the summary is worth this share again
 NAME_OR_NUMBER = 1.0
+CONCEPT_POWER = 1.5  # a concept's worth grows faster than its weight: one specific term outweighs much chatter
 FIRST_PERSON_FACTOR = 0.75
-FIRST_PERSON_CAP = 0.22  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
-FIRST_PERSON_OVER = 0.3
+FIRST_PERSON_CAP = 0.2  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
+FIRST_PERSON_OVER = 0.0  # (none: a summary is statements, not quotes)
 YOU_FACTOR = 0.85
 VAGUE_FACTOR = 0.85
 SETUP_FACTOR = 0.6  # the two sentences before a question: a host's set-up, mostly
@@ -76,7 +77,7 @@ _QUESTION_START = re.compile(
     r"why do|why does|why is|why are|why did|how do|how does|how is|how did|what if)\b", re.I)
 # Pleasantries of a conversation: true, and never a point of it.
 _PLEASANTRY = re.compile(
-    r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much )?for (?:having|joining|coming|being|"
+    r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much |very much |a lot |again )?for (?:having|joining|coming|being|"
     r"listening|watching|talking|doing this)|(?:great|good|nice|a pleasure|an honou?r) to (?:have|be|see|talk)|"
     r"glad to be here|happy to be here)", re.I)
 
@@ -124,7 +125,7 @@ def is_candidate(sentence: Sentence) -> bool:
     count = len(words(text))
     if not text or is_question(sentence) or not MIN_WORDS <= count <= MAX_WORDS or _FILLER.search(text):
         return False
-    if _PLEASANTRY.search(text):
+    if _PLEASANTRY.search(text) or max_ngram_repeats(text, 8) > 1:  # a summary never repeats an 8-word run
         return False
     if not re.match(r"^[\"'“(]?[A-Z0-9]", text):  # starts mid-sentence
         return False
@@ -210,7 +211,9 @@ def _subject_scores(meaning: Meaning, spans: Sequence[tuple[int, int]]) -> dict[
 def concepts(sentence: Sentence, piece: Piece) -> dict[str, float]:
     """What a sentence says, as weighted concepts: its content words (rarer in general language, and
     more so when they belong to its own section), its names and numbers, and the two-word terms the
-    piece uses more than once."""
+    piece uses more than once. Each weight is raised to :data:`CONCEPT_POWER`: a sentence worth its one
+    specific term (a named project, a defined term) beats one that sums many mildly rare words, which
+    is what long, wordy chatter does."""
     section = piece.section_of[sentence.index]
     found = {}
     for word in set(content_words(sentence.text)):
@@ -224,7 +227,7 @@ def concepts(sentence: Sentence, piece: Piece) -> dict[str, float]:
             first_word, second_word = pair.split(" ")
             rarity = (piece.weights.rarity.get(first_word, 0.0) + piece.weights.rarity.get(second_word, 0.0)) / 2
             found[pair] = rarity * math.log(1 + piece.pair_counts[pair])
-    return found
+    return {concept: weight ** CONCEPT_POWER for concept, weight in found.items()}
 
 
 # ------------------------------------------------------------------------------- signals

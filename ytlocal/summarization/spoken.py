@@ -28,9 +28,10 @@ _TRAILING = re.compile(rf",\s*(?:{_SET_OFF}|i think|i guess|i believe|i'd say|i 
                        r"or whatever|and stuff|and so on|and things like that|right|no|huh|isn't it|"
                        r"don't you think|you know what i mean)\s*[.!?]*$", re.I)
 
-# Hedges inside a clause: "it's kind of hard" -> "it's hard". Only before a word, never at the end.
+# Hedges inside a clause: "it's kind of hard" -> "it's hard", only before a word, never at the end; and "sort of,"
+# before a restart ("a nice way to sort of, it's a nice unit").
 _HEDGES = re.compile(r"\b(?:kind of|sort of|basically|literally|actually|pretty much|"
-                     r"(?<!not )(?<!n't )really)\s+(?=\w)", re.I)
+                     r"(?<!not )(?<!n't )really)\s+(?=\w)|\b(?:kind of|sort of)\s*,\s*", re.I)
 
 # What may open a spoken sentence and carries no claim; removed repeatedly ("And so, well, I mean, ...").
 # Markers that may be followed by a comma or a space ...

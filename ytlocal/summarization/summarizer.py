@@ -149,7 +149,10 @@ class _Emitted:
         self.texts: list[list[str]] = []
 
     def fits(self, text: str, n: int = REPEAT_NGRAM) -> bool:
-        runs = set(ngrams(words(text), n))
+        own = list(ngrams(words(text), n))
+        runs = set(own)
+        if len(runs) < len(own):  # the text repeats itself ("different from the one that can be trained" twice)
+            return False
         return not any(runs & set(ngrams(tokens, n)) for tokens in self.texts)
 
     def add(self, text: str) -> None:
