@@ -133,3 +133,15 @@ def test_summary_of_a_file_named_transcript_has_a_subject_title_tldr_and_tags(ru
     assert tldr.startswith("This talk covers ")
     assert not re.search(r"\b(?:I|my|we|Loomly|Patreon)\b", tldr), tldr
     assert "Loomly" not in text and "Patreon" not in text.split("---", 2)[2]
+
+
+def test_without_the_embedding_model_summaries_work_from_words(run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("YTLOCAL_EMBEDDING_MODEL", str(tmp_path / "no-such-model.gguf"))
+    lines = PRE_ROLL + VOLCANO_TALK
+    srt = tmp_path / "volcanoes.srt"
+    srt.write_text("".join(f"{i + 1}\n00:00:{i:02d},000 --> 00:00:{i:02d},900\n{text}\n\n" for i, text in enumerate(lines)))
+    result = run_cli("summarize", str(srt), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    text = next((tmp_path / "out").glob("*.md")).read_text()
+    assert "## TL;DR" in text and "## Key points" in text
+    assert "Loomly" not in text.split("---", 2)[2]  # calls to action still go, found by their words
