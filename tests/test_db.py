@@ -83,7 +83,7 @@ def test_a_library_from_before_versions_is_migrated_and_still_found(tmp_path):
         assert library.summary("file-new").key_points[0].start == 16.0
     assert {"tldr", "media_path", "upload_date"} <= columns(path, "videos")
     assert {"summary_json", "media_json"} <= columns(path, "documents")
-    assert version(path) == LIBRARY_SCHEMA.version == 2
+    assert version(path) == LIBRARY_SCHEMA.version == 3
 
 
 def test_a_file_from_a_newer_ytlocal_is_refused_with_a_clear_message(tmp_path):
@@ -91,7 +91,7 @@ def test_a_file_from_a_newer_ytlocal_is_refused_with_a_clear_message(tmp_path):
         pass
     with sqlite3.connect(tmp_path / "library.sqlite") as newer:
         newer.execute("PRAGMA user_version = 99")
-    with pytest.raises(LibraryError, match=r"written by a newer ytlocal \(schema version 99, this one knows 2\)"):
+    with pytest.raises(LibraryError, match=r"written by a newer ytlocal \(schema version 99, this one knows 3\)"):
         Library(tmp_path)
 
 

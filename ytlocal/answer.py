@@ -1,8 +1,9 @@
 """``ytlocal ask``: a question answered by the local LLM from the library's passages, checked like a
 summary bullet, or honestly not answered.
 
-The best passages for the question (bm25 over the library, or over the named videos) are numbered and
-shown to the model with the question; it answers in a few sentences citing passages as [n]. Each
+The best passages for the question (bm25 fused with the passages nearest in meaning when the library
+has vectors, over the library or the named videos; never a passage inside an ad read or call to
+action that the summary left out) are numbered and shown to the model with the question; it answers in a few sentences citing passages as [n]. Each
 sentence is kept only if it is supported by the passages it cites (or, when it cites none, by one of
 the passages): most of its content words are there, every name and number is there, it brings at
 least one content word the question did not, and it adds no negation the passages lack. When no
@@ -105,7 +106,7 @@ def answer_question(question: str, hits: list[Hit], session, max_tokens: int = A
     """Ask ``session`` (a :class:`~ytlocal.runtime.llm.LlmSession`) to answer from ``hits``."""
     from .runtime.llm import SamplingOptions
 
-    hits = hits[:PASSAGES_SHOWN]
+    hits = [hit for hit in hits if not hit.skipped][:PASSAGES_SHOWN]  # an ad read is never evidence
     result = Answer(question, hits)
     if not hits or not words(question):
         return result
@@ -139,7 +140,7 @@ def ask_library(library, question: str, pipeline, videos: list[str] | None = Non
 
     hits: list[Hit] = []
     for video in videos or [None]:
-        hits += library.search(question, video=video, limit=PASSAGES_SHOWN)
+        hits += library.search(question, video=video, limit=PASSAGES_SHOWN, include_skipped=False)
     hits = sorted(hits, key=lambda hit: -hit.score)[:PASSAGES_SHOWN]
     if not hits:
         return Answer(question, [])

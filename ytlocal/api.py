@@ -178,14 +178,17 @@ class Session:
         return first
 
     def library(self):
-        """The :class:`~ytlocal.library.Library` this session adds to and searches (close it after use)."""
+        """The :class:`~ytlocal.library.Library` this session adds to and searches (close it after use),
+        with this session's embedding model (loaded on first use; None when not installed), so that
+        what it adds gets vectors and its searches fuse words with meaning."""
         from .library import Library, library_dir
 
-        return Library(library_dir(self.settings))
+        return Library(library_dir(self.settings), embedder=self.pipeline.embedder)
 
     def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list[Hit]:
-        """The best passages for ``query`` in the library (bm25), as :class:`~ytlocal.library.Hit`
-        (``title``, ``text`` with matches in bold, ``start``, ``link``); ``video`` limits it to one
+        """The best passages for ``query`` in the library (bm25 fused with sentence vectors when the
+        embedding model is installed), as :class:`~ytlocal.library.Hit` (``title``, ``text`` with
+        matches in bold, ``start``, ``link``, ``skipped`` for an ad read); ``video`` limits it to one
         video (id, URL, path or title)."""
         with self.library() as library:
             return library.search(query, video=video, limit=limit)

@@ -459,6 +459,7 @@ class BatchOptions:
     backoff_seconds: float = 2.0
     cluster: str | None = None  # a Dask scheduler address, or local:N (see ytlocal.cluster)
     settings: Any = None  # the command's Settings: finished videos are added to the library it names
+    embedder: Any = None  # what gives the library's passages their vectors (the pipeline's embedder loader)
 
 
 def fetch_with_retries(item: Planned, options, retries: int,
@@ -519,7 +520,8 @@ class JobRecorder:
         self.jobs.update(job_id, state="done", output=str(path), tldr=item.summary.tldr, stage=None, step=None,
                          library_id=video_id_of(item))
         if options.settings is not None:
-            index_quietly(options.settings, item, summary_path=path, transcript_path=transcript)
+            index_quietly(options.settings, item, embedder=options.embedder, summary_path=path,
+                          transcript_path=transcript)
         return item.media.duration or item.transcript.duration or 0.0
 
 

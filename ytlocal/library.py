@@ -7,6 +7,12 @@ are, its summary itself) and passage rows of a few sentences each with their sta
 indexed with SQLite's FTS5 and ranked by bm25. Each video is indexed in one transaction (a kill leaves
 the previous state or the new one, never half), and adding a video again replaces its passages.
 
+With a sentence-embedding model (``embedder``), each passage also gets a vector in the same
+transaction, and search fuses bm25 with the passages nearest in meaning (:mod:`ytlocal.vectors` keeps
+the vectors and their derived index file). Without one, passages wait for ``library reindex`` and
+search ranks by words alone. Passages that a summary's skipped spans cover (ad reads, calls to
+action) are marked: search shows them as such, ``ask`` never uses them.
+
 Connections, pragmas and schema versions are :mod:`ytlocal.db`'s: one :class:`Library` may be used
 from many threads (a web server's), each with its own connection. Everything the library holds comes
 from strangers (titles, transcripts): it is data to its callers, never markup or a path to follow,
@@ -29,13 +35,21 @@ import platformdirs
 
 from .config import APP_NAME, Settings
 from .db import Database, Schema, add_column
-from .errors import LibraryError
-from .records import Media, Point, Result, Segment, Summary, Transcript
+from .errors import LibraryError, ModelError
+from .progress import Progress, no_progress
+from .records import Media, Point, Result, Segment, Skipped, Summary, Transcript
+from .vectors import INDEX_SUFFIX, Fusion, VectorStore, add_vector_tables, is_name, model_key, quoted_phrases
 
 DB_NAME = "library.sqlite"
 SUMMARY_SUFFIXES = (".summary.json", ".summary.txt", ".hashnode.md")  # summaries written beside transcripts, not transcripts
 PASSAGE_WORDS = 60  # a passage: consecutive segments up to about this many words
 BUSY_TIMEOUT_S = 10.0
+CANDIDATES = 50  # passages each of bm25 and the vectors bring to the fusion
+FUSION = Fusion(bm25=1.0, vectors=1.0, k=5.0)
+MIN_COSINE = 0.25  # a passage nearer than this in meaning only (not in words) is not a match
+REINDEX_BATCH = 32  # passages embedded per committed transaction by `library reindex`
+AD_SHARE = 0.5  # a passage at least this much inside skipped spans is marked as an ad
+ANY_WORD_POSTINGS = 10_000  # passages the any-word query may rank (its rarest words first)
 
 _FIRST_SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
@@ -84,7 +98,7 @@ def _add_pages(connection: sqlite3.Connection) -> None:
         connection.execute(f"CREATE INDEX IF NOT EXISTS videos_by_{name} ON videos({', '.join(columns)})")
 
 
-LIBRARY_SCHEMA = Schema("library", (_FIRST_SCHEMA, _add_pages))
+LIBRARY_SCHEMA = Schema("library", (_FIRST_SCHEMA, _add_pages, add_vector_tables))
 
 
 def library_dir(settings: Settings) -> Path:
@@ -106,6 +120,7 @@ class Hit:
     path: str | None
     score: float
     passage_id: int = 0
+    skipped: bool = False  # inside an ad read or call to action the summary left out (ask never uses it)
 
     @property
     def link(self) -> str:
@@ -119,7 +134,8 @@ class Hit:
 
     def to_dict(self) -> dict:
         return {"video_id": self.video_id, "title": self.title, "start": self.start, "end": self.end,
-                "text": self.text, "url": self.url, "path": self.path, "score": self.score, "link": self.link}
+                "text": self.text, "url": self.url, "path": self.path, "score": self.score, "link": self.link,
+                "skipped": self.skipped}
 
 
 def passages(segments: list[Segment], words: int = PASSAGE_WORDS) -> list[tuple[float | None, float | None, str]]:
@@ -216,9 +232,15 @@ def _iso_date(raw) -> str | None:
 class Library:
     """The library database at ``folder/library.sqlite`` (created on first use, migrated when older).
 
-    One instance may be shared by threads: each gets its own connection (see :mod:`ytlocal.db`)."""
+    One instance may be shared by threads: each gets its own connection (see :mod:`ytlocal.db`).
 
-    def __init__(self, folder: Path | str):
+    ``embedder``: the sentence-embedding model (an :class:`~ytlocal.runtime.models.EmbeddingModel`), or
+    a function that loads it on first use and returns None when it is not installed (such as
+    :meth:`ytlocal.pipeline.Pipeline.embedder`), or None: words alone, vectors left for reindex."""
+
+    def __init__(self, folder: Path | str, embedder=None):
+        import threading
+
         self.path = Path(folder) / DB_NAME
         try:
             self.database = Database(self.path, LIBRARY_SCHEMA, busy_timeout=BUSY_TIMEOUT_S, too_new=LibraryError)
@@ -226,6 +248,28 @@ class Library:
             raise self._error(error) from None
         except OSError as error:
             raise LibraryError(f"cannot open the library at {self.path}: {error}") from None
+        self.vectors = VectorStore(self.database, self.path.with_suffix(INDEX_SUFFIX))
+        self._embedder_source = embedder
+        self._embedder_lock = threading.Lock()
+        self._embedder_resolved = embedder is None
+        self._embedder = None
+        self.timings: dict[str, float] = {}  # the last search's parts in ms (for scripts/bench_ask.py)
+        self._term_counts: dict[str, int] = {}  # FTS5 term -> passages holding it (see _rarest_words)
+        self._term_counts_at = 0
+
+    def embedding_model(self):
+        """The embedding model, loaded on first use; None when there is none (or it cannot load: a
+        warning, since words alone still work)."""
+        with self._embedder_lock:
+            if not self._embedder_resolved:
+                source = self._embedder_source
+                try:
+                    self._embedder = source() if callable(source) and not hasattr(source, "embed") else source
+                except ModelError as error:
+                    logging.getLogger(__name__).warning("search by words alone: %s", error)
+                    self._embedder = None
+                self._embedder_resolved = True
+            return self._embedder
 
     def _error(self, error: sqlite3.Error) -> LibraryError:
         message = str(error)
@@ -267,6 +311,10 @@ class Library:
         audio = media.audio_path if media is not None else None
         media_path = str(Path(audio).resolve()) if audio is not None and Path(audio).is_file() else None
         summary = result.summary
+        # Vectors are computed before the transaction, so that the database is locked for writing
+        # only as long as the rows take to write.
+        model = self.embedding_model() if rows else None
+        vectors = model.embed([text for _start, _end, text in rows]) if model is not None else None
         try:
             with self.database.transaction() as connection:
                 previous = connection.execute(
@@ -275,6 +323,9 @@ class Library:
 
                 def kept(column: str, new):
                     return new if new is not None else (previous[column] if previous else None)
+
+                spans = summary.skipped if summary is not None else _stored_skipped(kept("summary_json", None))
+                ads = ad_flags(rows, spans)
 
                 connection.execute("DELETE FROM passages WHERE video_id = ?", (video_id,))
                 connection.execute(
@@ -293,11 +344,31 @@ class Library:
                     "INSERT OR REPLACE INTO documents (video_id, summary_json, media_json) VALUES (?, ?, ?)",
                     (video_id, kept("summary_json", json.dumps(summary.to_dict(), ensure_ascii=False) if summary else None),
                      json.dumps(media.describe(), ensure_ascii=False) if media else None))
-                connection.executemany("INSERT INTO passages (video_id, start, end, text) VALUES (?, ?, ?, ?)",
-                                       [(video_id, start, end, text) for start, end, text in rows])
+                connection.executemany("INSERT INTO passages (video_id, start, end, text, skipped) VALUES (?, ?, ?, ?, ?)",
+                                       [(video_id, start, end, text, int(ad)) for (start, end, text), ad in zip(rows, ads)])
+                stored = vectors is not None and self.vectors.claim(connection, model_key(model))
+                if vectors is not None and not stored:
+                    logging.getLogger(__name__).warning(
+                        "%s: no vectors stored: the library's vectors were made by another embedding model; "
+                        "`ytlocal library reindex` embeds every passage with this one", video_id)
+                if stored:
+                    # Rowids of rows inserted in one transaction grow in insertion order.
+                    ids = [r[0] for r in connection.execute("SELECT id FROM passages WHERE video_id = ? ORDER BY id",
+                                                            (video_id,))]
+                    self.vectors.write(connection, ids, vectors)
         except sqlite3.Error as error:
             raise self._error(error) from None
+        if stored:
+            self._maintain(model)
         return video_id
+
+    def _maintain(self, model) -> None:
+        """Keep the derived vector index close to SQLite; a failure only costs speed (a warning)."""
+        try:
+            self.vectors.maintain(model_key(model))
+        except (OSError, ValueError, MemoryError, sqlite3.Error) as error:
+            logging.getLogger(__name__).warning("the vector index beside %s was not updated (%s); "
+                                                "`ytlocal library reindex` rebuilds it", self.path, error)
 
     def is_empty(self) -> bool:
         return not self._query("SELECT 1 FROM videos LIMIT 1")
@@ -407,11 +478,13 @@ class Library:
                       summary=self.summary(video_id))
 
     def stats(self) -> dict[str, int]:
-        """How much the library holds: videos, passages and the database's bytes on disk."""
+        """How much the library holds: videos, passages, their vectors and the bytes on disk (database and vector index)."""
         videos = int(self._query("SELECT COUNT(*) FROM videos")[0][0])
         count = int(self._query("SELECT COUNT(*) FROM passages")[0][0])
-        size = sum(p.stat().st_size for p in self.path.parent.glob(DB_NAME + "*") if p.is_file())
-        return {"videos": videos, "passages": count, "bytes": size}
+        vectors = int(self._query("SELECT COUNT(*) FROM passage_vectors")[0][0])
+        files = [*self.path.parent.glob(DB_NAME + "*"), self.vectors.index_path]
+        size = sum(p.stat().st_size for p in files if p.is_file())
+        return {"videos": videos, "passages": count, "vectors": vectors, "bytes": size}
 
     def find(self, wanted: str) -> list[str]:
         """Video ids matching an id, a URL, a path or a title."""
@@ -420,7 +493,57 @@ class Library:
         return [row["id"] for row in rows]
 
     def remove(self, video_id: str) -> None:
-        self._query("DELETE FROM videos WHERE id = ?", (video_id,))
+        self._query("DELETE FROM videos WHERE id = ?", (video_id,))  # its passages and vectors go with it
+        if self.vectors.stored_model() is not None and self.vectors.index_path.exists():
+            model = self.embedding_model()
+            if model is not None:
+                self._maintain(model)
+
+    def missing_vectors(self) -> int:
+        """Passages without a vector (added without the model, or before vectors existed)."""
+        return int(self._query("SELECT COUNT(*) FROM passages p WHERE NOT EXISTS "
+                               "(SELECT 1 FROM passage_vectors v WHERE v.passage_id = p.id)")[0][0])
+
+    def reindex(self, progress: Progress = no_progress) -> dict[str, int | str | None]:
+        """Rebuild the full-text index, embed every passage that has no vector (all of them after a
+        change of model), and rebuild the vector index file. Resumable: vectors are committed
+        every :data:`REINDEX_BATCH` passages, so a killed reindex keeps what it did and the next one
+        goes on from there. Returns ``passages``, ``embedded``, ``missing`` (still without a vector)
+        and ``model`` (None without an embedding model)."""
+        passages_count = self.rebuild_index()
+        model = self.embedding_model()
+        if model is None:
+            return {"passages": passages_count, "embedded": 0, "missing": self.missing_vectors(), "model": None}
+        key = model_key(model)
+        try:
+            self.vectors.forget_other_models(key)
+            total = self.missing_vectors()
+            done, last = 0, 0
+            progress("embed passages", 0, total)
+            while True:
+                rows = self._query("SELECT p.id, p.text FROM passages p WHERE p.id > ? AND NOT EXISTS "
+                                   "(SELECT 1 FROM passage_vectors v WHERE v.passage_id = p.id) ORDER BY p.id LIMIT ?",
+                                   (last, REINDEX_BATCH))
+                if not rows:
+                    break
+                vectors = model.embed([row["text"] for row in rows])
+                with self.database.transaction() as connection:
+                    if not self.vectors.claim(connection, key):
+                        raise LibraryError(f"another process is adding vectors of another model to {self.path}; "
+                                           f"run `ytlocal library reindex` again when it is done")
+                    alive = {r[0] for r in connection.execute(
+                        f"SELECT id FROM passages WHERE id IN ({', '.join('?' * len(rows))})", [r["id"] for r in rows])}
+                    chosen = [i for i, row in enumerate(rows) if row["id"] in alive]  # removed meanwhile: skipped
+                    self.vectors.write(connection, [rows[i]["id"] for i in chosen], vectors[chosen])
+                done += len(rows)
+                last = rows[-1]["id"]
+                progress("embed passages", done, total)
+            self.vectors.build(key, progress)
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+        except OSError as error:
+            raise LibraryError(f"cannot write the vector index beside {self.path}: {error}") from None
+        return {"passages": passages_count, "embedded": done, "missing": self.missing_vectors(), "model": key}
 
     def rebuild_index(self) -> int:
         """Rebuild the full-text index from the passages (after a crash or an SQLite upgrade)."""
@@ -428,43 +551,181 @@ class Library:
         self._query("INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
         return int(self._query("SELECT COUNT(*) FROM passages")[0][0])
 
-    def _ranked(self, match: str, video: str | None, limit: int) -> list[sqlite3.Row]:
-        # FTS5 ranks and cuts first (its own fast path); only the chosen rows are joined.
-        inner = "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ?"
+    def _ranked(self, match: str, video_ids: list[str] | None, limit: int,
+                include_skipped: bool = True) -> list[tuple[int, float]]:
+        """(passage id, bm25 rank) of the ``limit`` best matches of an FTS5 ``match``."""
+        # FTS5 ranks and cuts first (its own fast path).
+        sql = "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ?"
         arguments: list = [match]
-        if video is not None:
-            ids = self.find(video) or [video]
-            inner += f" AND rowid IN (SELECT id FROM passages WHERE video_id IN ({', '.join('?' * len(ids))}))"
-            arguments += ids
-        sql = (f"SELECT p.id, p.video_id, v.title, p.start, p.end, v.url, v.path, p.text, best.rank AS score "
-               f"FROM ({inner} ORDER BY rank LIMIT ?) AS best JOIN passages p ON p.id = best.rowid "
-               f"JOIN videos v ON v.id = p.video_id ORDER BY best.rank")
+        if video_ids is not None:
+            sql += f" AND rowid IN (SELECT id FROM passages WHERE video_id IN ({', '.join('?' * len(video_ids))}))"
+            arguments += video_ids
+        if not include_skipped:
+            sql += " AND rowid NOT IN (SELECT id FROM passages WHERE skipped = 1)"
         arguments.append(limit)
-        return self._query(sql, arguments)
+        return [(row[0], float(row[1])) for row in self._query(sql + " ORDER BY rank LIMIT ?", arguments)]
 
-    def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list[Hit]:
-        """The ``limit`` best passages for ``query`` (bm25), optionally of one video (id, URL, path, title)."""
-        every_word, any_word = fts_query(query, every=True), fts_query(query)
-        if any_word is None:
-            return []
-        # Passages with every word first (an intersection: fast in a large library), then, if too few,
-        # passages with any of them; bm25 orders each group. (Narrowing from all words to the rarest
-        # alone was tried: recall@1 0.73 -> 0.57 on scripts/bench_ask.py.)
-        rows: list[sqlite3.Row] = []
+    def _by_words(self, query: str, video_ids: list[str] | None, limit: int, include_skipped: bool,
+                  any_common_word: bool = True) -> list[tuple[int, float]]:
+        """bm25's ``limit`` best passages: those with every word first (an intersection: fast in a
+        large library), then, if too few, those with any of them; bm25 orders each group. (Narrowing
+        from all words to the rarest alone was tried: recall@1 0.73 -> 0.57 on scripts/bench_ask.py.)"""
+        found: list[tuple[int, float]] = []
         seen: set[int] = set()
-        for match in (every_word, any_word):
-            for row in self._ranked(match, video, limit):
-                if row["id"] not in seen:
-                    seen.add(row["id"])
-                    rows.append(row)
-            if len(rows) >= limit:
+        for match in (fts_query(query, every=True), self._rarest_words(query, any_common_word)):
+            if match is None:
+                continue
+            for passage_id, rank in self._ranked(match, video_ids, limit, include_skipped):
+                if passage_id not in seen:
+                    seen.add(passage_id)
+                    found.append((passage_id, rank))
+            if len(found) >= limit:
                 break
-        rows = rows[:limit]
+        return found[:limit]
+
+    def _rarest_words(self, query: str, keep_one: bool = True) -> str | None:
+        """The any-word query over the query's rarest words, as many as fit :data:`ANY_WORD_POSTINGS`
+        passages in all (at least the rarest one, unless ``keep_one`` is False: with vectors, a word
+        in too many passages adds nothing but time). bm25 ranks every passage an any-word query matches: in 1.44
+        million passages a question's common words ("like", "people", "thinking") match hundreds of
+        thousands, which took 0.1-1 s a query, and they weigh little in bm25 anyway (a small library
+        keeps every word). How many passages hold each word comes from FTS5's own vocabulary, the
+        words cut into terms by a temporary FTS5 table with the library's tokenizer."""
+        match = fts_query(query)
+        if match is None:
+            return None
+        words = [word.strip('"') for word in match.split(" OR ")]
+        connection = self.database.connection
+        try:
+            connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words USING fts5(word, tokenize="
+                               "'porter unicode61 remove_diacritics 2')")
+            connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5vocab(temp, query_words, "
+                               "instance)")
+            connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.library_terms USING fts5vocab(main, "
+                               "passages_fts, row)")
+            connection.execute("DELETE FROM temp.query_words")
+            connection.executemany("INSERT INTO temp.query_words (rowid, word) VALUES (?, ?)", list(enumerate(words)))
+            terms = connection.execute("SELECT doc, term FROM temp.query_terms").fetchall()
+            # Counting a term's passages reads its whole list: remembered while the library grows < 5 %.
+            size = int(connection.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
+            if not self._term_counts_at or abs(size - self._term_counts_at) > 0.05 * self._term_counts_at:
+                self._term_counts, self._term_counts_at = {}, size
+            counts: dict[int, int] = {}
+            for index, term in terms:
+                if term not in self._term_counts:
+                    row = connection.execute("SELECT doc FROM temp.library_terms WHERE term = ?", (term,)).fetchone()
+                    if len(self._term_counts) > 50_000:
+                        self._term_counts.clear()
+                    self._term_counts[term] = int(row[0]) if row else 0
+                counts[index] = max(counts.get(index, 0), self._term_counts[term])
+        except sqlite3.Error as error:
+            logging.getLogger(__name__).debug("every word of the query kept: %s", error)
+            return match
+        chosen, total = [], 0
+        for index in sorted(counts, key=lambda i: counts[i]):
+            if counts[index] == 0:
+                continue  # in no passage
+            if (chosen or not keep_one) and total + counts[index] > ANY_WORD_POSTINGS:
+                break
+            chosen.append(words[index])
+            total += counts[index]
+        return " OR ".join(f'"{word}"' for word in chosen) if chosen else None
+
+    def _by_meaning(self, query: str, video_ids: list[str] | None, limit: int,
+                    include_skipped: bool) -> list[tuple[int, float]] | None:
+        """The ``limit`` passages nearest in meaning as (id, cosine), or None without a model."""
+        import time
+
+        model = self.embedding_model()
+        if model is None:
+            return None
+        started = time.perf_counter()
+        try:
+            vector = model.embed([_QUOTES.sub(" ", query).strip()])[0]  # quotes are search syntax, not meaning
+        except ModelError as error:
+            logging.getLogger(__name__).warning("search by words alone: %s", error)
+            return None
+        self.timings["embed_ms"] = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        wanted = limit if include_skipped else limit * 2
+        try:
+            found = self.vectors.nearest(vector, model_key(model), wanted, video_ids)
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+        except (OSError, ValueError, MemoryError) as error:  # the derived file: words alone this time
+            logging.getLogger(__name__).warning("search by words alone: the vector index beside %s cannot be "
+                                                "used (%s); `ytlocal library reindex` rebuilds it", self.path, error)
+            return None
+        found = [item for item in found if item[1] >= MIN_COSINE]
+        if not include_skipped and found:
+            ads = {r[0] for r in self._query(f"SELECT id FROM passages WHERE skipped = 1 AND id IN "
+                                             f"({', '.join('?' * len(found))})", [i for i, _ in found])}
+            found = [item for item in found if item[0] not in ads]
+        self.timings["vectors_ms"] = (time.perf_counter() - started) * 1000
+        return found[:limit]
+
+    def _exact(self, query: str, video_ids: list[str] | None, include_skipped: bool) -> set[int]:
+        """Passages that hold a quoted phrase of the query, or every word of a query that is a name:
+        what the user asked for word for word, kept above what is only near in meaning."""
+        from .text import STOPWORDS
+
+        phrases = quoted_phrases(query)
+        if phrases:
+            match = " AND ".join('"' + " ".join(re.findall(r"\w+", phrase.lower(), flags=re.UNICODE)) + '"'
+                                 for phrase in phrases)
+        elif is_name(query, STOPWORDS):
+            match = fts_query(query, every=True)
+        else:
+            return set()
+        return {passage_id for passage_id, _rank in self._ranked(match, video_ids, CANDIDATES, include_skipped)}
+
+    def ranked(self, query: str, *, video: str | None = None, limit: int = 10, include_skipped: bool = True,
+               method: str = "hybrid", fusion: Fusion | None = None) -> list[tuple[int, float]]:
+        """(passage id, score) of the ``limit`` best passages, best first. ``method``: ``hybrid`` (bm25
+        and vectors fused; bm25 alone where there are no vectors), ``bm25`` or ``vectors``."""
+        import time
+
+        if fts_query(query) is None:
+            return []
+        video_ids = (self.find(video) or [video]) if video is not None else None
+        self.timings = {}
+        nearest = None
+        if method != "bm25":
+            nearest = self._by_meaning(query, video_ids, max(limit, CANDIDATES), include_skipped)
+        if method == "vectors":
+            return (nearest or [])[:limit]
+        started = time.perf_counter()
+        depth = limit if not nearest else max(limit, CANDIDATES)
+        words = self._by_words(query, video_ids, depth, include_skipped, any_common_word=not nearest)
+        self.timings["bm25_ms"] = (time.perf_counter() - started) * 1000
+        if not nearest:  # no model, or no vectors here: as bm25 ranks
+            return [(passage_id, -rank) for passage_id, rank in words[:limit]]
+        fused = (fusion or FUSION)([i for i, _ in words], [i for i, _ in nearest])
+        exact = self._exact(query, video_ids, include_skipped)
+        if exact:
+            fused = [item for item in fused if item[0] in exact] + [item for item in fused if item[0] not in exact]
+        return fused[:limit]
+
+    def search(self, query: str, *, video: str | None = None, limit: int = 10, include_skipped: bool = True,
+               method: str = "hybrid") -> list[Hit]:
+        """The ``limit`` best passages for ``query``, optionally of one video (id, URL, path, title):
+        bm25 fused with the passages nearest in meaning when the library has vectors (see
+        :meth:`ranked`), with the query's words in bold. ``include_skipped=False`` leaves out the
+        passages inside ad reads (as ``ask`` does); otherwise they come as ranked, ``skipped`` set."""
+        chosen = self.ranked(query, video=video, limit=limit, include_skipped=include_skipped, method=method)
+        if not chosen:
+            return []
+        rows = {row["id"]: row for row in self._query(
+            f"SELECT p.id, p.video_id, v.title, p.start, p.end, v.url, v.path, p.text, p.skipped FROM passages p "
+            f"JOIN videos v ON v.id = p.video_id WHERE p.id IN ({', '.join('?' * len(chosen))})",
+            [passage_id for passage_id, _score in chosen])}
         marked = _marker(query)
         return [Hit(row["video_id"], row["title"], row["start"], row["end"], marked(row["text"]), row["url"],
-                    row["path"], -float(row["score"]), row["id"]) for row in rows]
+                    row["path"], float(score), row["id"], bool(row["skipped"]))
+                for passage_id, score in chosen if (row := rows.get(passage_id)) is not None]
 
 
+_QUOTES = re.compile(r"[\"\u201c\u201d\u201e]")
 _PLAYABLE = frozenset(".mp3 .m4a .aac .wav .flac .ogg .oga .opus .webm .mp4 .mkv .mov .m4v .mka .mpga .mpeg".split())
 _SUMMARY_MD_TLDR = re.compile(r"^## TL;DR\s*\n+(.+?)\n+## ", re.S | re.M)
 
@@ -507,14 +768,60 @@ def _marker(query: str):
     return lambda text: pattern.sub(lambda m: f"**{m.group(0)}**", text)
 
 
-def index_quietly(settings: Settings, result: Result, **paths) -> None:
-    """Index a finished video; a failure is a warning, never a failed video."""
-    import logging
+def ad_flags(rows: list[tuple[float | None, float | None, str]], spans: list[Skipped]) -> list[bool]:
+    """For each passage, whether at least :data:`AD_SHARE` of its time lies inside the skipped spans
+    (an untimed passage or span never counts)."""
+    timed = [(s.start, s.end) for s in spans if s.end > s.start]
+    flags = []
+    for start, end, _text in rows:
+        if not timed or start is None or end is None or end <= start:
+            flags.append(False)
+            continue
+        inside = sum(max(0.0, min(end, b) - max(start, a)) for a, b in timed)
+        flags.append(inside >= AD_SHARE * (end - start))
+    return flags
 
+
+def _stored_skipped(summary_json: str | None) -> list[Skipped]:
+    """The skipped spans of a summary the library kept (a video added again without its summary)."""
+    if not summary_json:
+        return []
     try:
-        with Library(library_dir(settings)) as library:
+        return [Skipped.from_dict(item) for item in json.loads(summary_json).get("skipped") or []]
+    except (ValueError, TypeError, AttributeError):
+        return []
+
+
+def settings_embedder(settings: Settings, models):
+    """A loader for the embedding model the settings name (``embedding_model``), loaded on first call
+    into ``models`` (the :class:`~ytlocal.runtime.models.Models` of whoever owns its lifetime), or None
+    when it is not installed: the library then works by words alone and ``library reindex`` embeds later."""
+
+    def load():
+        from .config import resolve_models_dir
+        from .registry import ModelStore
+
+        name = settings.embedding_model
+        if not name:
+            return None
+        try:
+            model = ModelStore(resolve_models_dir(settings)[0]).resolve(name, "embedding")
+        except ModelError as error:
+            logging.getLogger(__name__).info("passages without vectors (words alone): %s", error)
+            return None
+        return models.embedder(model)
+
+    return load
+
+
+def index_quietly(settings: Settings, result: Result, embedder=None, **paths) -> None:
+    """Index a finished video, with vectors when ``embedder`` (an embedding model, or a loader that
+    returns one or None, such as :meth:`Pipeline.embedder <ytlocal.pipeline.Pipeline.embedder>`) gives
+    one (else ``library reindex`` adds them later); a failure is a warning, never a failed video."""
+    try:
+        with Library(library_dir(settings), embedder=embedder) as library:
             library.add(result, **paths)
-    except (LibraryError, OSError) as error:
+    except (LibraryError, ModelError, OSError) as error:
         logging.getLogger(__name__).warning("not added to the library: %s", error)
 
 

@@ -276,7 +276,9 @@ class Summary:
                    has_timings=bool(data.get("has_timings", True)), llm=dict(data.get("llm") or {}),
                    options=dict(data.get("options") or {}), stats=dict(data.get("stats") or {}),
                    warnings=list(data.get("warnings") or []),
-                   tldr_points=[Point.from_dict(p) for p in data.get("tldr_points") or []])
+                   tldr_points=[Point.from_dict(p) for p in data.get("tldr_points") or []],
+                   tags=[str(tag) for tag in data.get("tags") or []],
+                   skipped=[Skipped.from_dict(item) for item in data.get("skipped") or []])
 
     @property
     def points(self) -> list[Point]:

@@ -56,7 +56,7 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
                 outcome.fail(item.source, error)
                 continue
             bar.close()
-            index_quietly(settings, item, transcript_path=paths[0] if paths else None)
+            index_quietly(settings, item, embedder=pipeline.embedder, transcript_path=paths[0] if paths else None)
             if transcript.is_empty:
                 click.echo(f"ytlocal: warning: no speech found in {item.title!r}; the transcript is empty", err=True)
             origin = transcript.model if ":" in transcript.model else f"whisper {transcript.model}"
@@ -118,7 +118,7 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
             for warning in summary.warnings:
                 click.echo(f"ytlocal: warning: {warning}", err=True)
             summaries = 0 if to_stdout else len(formats)  # item.write returns the summaries first
-            index_quietly(settings, item, summary_path=written[0] if summaries else None,
+            index_quietly(settings, item, embedder=pipeline.embedder, summary_path=written[0] if summaries else None,
                           transcript_path=next((p for p in written[summaries:] if p.suffix == ".json"), None))
             if written:
                 click.echo(f"{item.title}: " + ", ".join(str(p) for p in written), err=to_stdout)
@@ -211,7 +211,7 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     runner = BatchRunner(pipeline, BatchOptions(out_dir=output_dir, formats=_formats(formats), retries=options["retries"],
                                                 retry_failed=retry_failed,
                                                 jobs=jobs, with_transcript=with_transcript, cluster=cluster,
-                                                settings=settings),
+                                                settings=settings, embedder=pipeline.embedder),
                          overall=overall_progress, stage=stage_bar, log=lambda m: tqdm.write(f"ytlocal: {m}", file=sys.stderr))
     try:
         report = runner.run(list(sources), stdin=sys.stdin if "-" in sources else None)

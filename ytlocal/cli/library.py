@@ -16,9 +16,15 @@ library_option = click.option("--library", "library_dir", metavar="DIR",
 
 
 def _open(app: AppContext, library_dir: str | None):
-    from ..library import Library, library_dir as default_dir
+    """The library, with the embedding model the settings name (loaded only when a command needs it,
+    and freed when the command ends)."""
+    from ..library import Library, library_dir as default_dir, settings_embedder
+    from ..runtime.models import Models
 
-    return Library(library_dir or default_dir(app.settings()))
+    settings = app.settings()
+    models = Models()
+    click.get_current_context().call_on_close(models.close)
+    return Library(library_dir or default_dir(settings), embedder=settings_embedder(settings, models))
 
 
 @cli.command()
@@ -29,7 +35,9 @@ def _open(app: AppContext, library_dir: str | None):
 @library_option
 @click.pass_obj
 def search(app: AppContext, query, video, limit, as_json, library_dir) -> None:
-    """Find passages in everything you have transcribed or summarized, offline, ranked (bm25).
+    """Find passages in everything you have transcribed or summarized, offline: by their words (bm25)
+    and, with the embedding model installed, by meaning. Quote a phrase ("...") to put the passages
+    that hold it first. Passages inside ad reads are marked [ad].
 
     Example: ytlocal search "protein folding"
     """
@@ -48,7 +56,7 @@ def search(app: AppContext, query, video, limit, as_json, library_dir) -> None:
         click.echo(f"nothing in the library matches {query!r}", err=True)
         return
     for hit in hits:
-        click.echo(f"{hit.title}  {hit.link}")
+        click.echo(f"{hit.title}  {hit.link}" + ("  [ad]" if hit.skipped else ""))
         click.echo(f"  {hit.text}")
         click.echo("")
 
@@ -152,13 +160,25 @@ def library_rm(app: AppContext, videos, library_dir) -> None:
 @library_option
 @click.pass_obj
 def library_reindex(app: AppContext, library_dir) -> None:
-    """Rebuild the full-text index from the stored passages and check it.
+    """Rebuild the full-text index, give every passage without one a sentence vector (a library from
+    before vectors, videos added without the embedding model), and rebuild the vector index.
+    Interrupt it at any time: what was embedded stays, and the next run goes on from there.
 
     Example: ytlocal library reindex
     """
-    with _open(app, library_dir) as store:
-        count = store.rebuild_index()
-        click.echo(f"reindexed {count} passage(s) in {store.path}")
+    from .app import StageBar
+
+    with _open(app, library_dir) as store, StageBar() as bar:
+        done = store.reindex(progress=bar)
+        bar.close()
+        where = store.path
+    click.echo(f"reindexed {done['passages']} passage(s) in {where}")
+    if done["model"] is None:
+        click.echo(f"no embedding model: {done['missing']} passage(s) have no vector and search uses their words "
+                   f"alone; `ytlocal models pull minilm-l6-v2`, then `ytlocal library reindex` again")
+    else:
+        click.echo(f"embedded {done['embedded']} passage(s) with {done['model'].split(':')[0]}; "
+                   f"{done['missing']} without a vector")
 
 
 @cli.command()

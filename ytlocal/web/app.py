@@ -66,13 +66,13 @@ class WebState:
 def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | None = None) -> WebState:
     """The state for ``session``'s library and a queue in ``options.queue_dir`` (not started yet)."""
     from ..batch import BatchOptions, BatchQueue
-    from ..library import Library, library_dir
     from .templating import environment
 
     lock = model_lock or threading.Lock()
-    library = Library(library_dir(session.settings))
+    library = session.library()  # with the session's embedding model: search by meaning too
     queue = BatchQueue(session.pipeline, BatchOptions(out_dir=Path(options.queue_dir), formats=options.formats,
-                                                      with_transcript=True, settings=session.settings),
+                                                      with_transcript=True, settings=session.settings,
+                                                      embedder=session.pipeline.embedder),
                        busy=lock)
     return WebState(options, session, library, queue, Guard(options.token, options.port, options.host),
                     environment(), lock)
