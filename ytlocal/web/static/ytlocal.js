@@ -150,6 +150,7 @@
       // The browser reconnects by itself (a server restart); it gives up only when refused (a new token).
       var closed = events.readyState === EventSource.CLOSED;
       jobs.setAttribute("data-live", closed ? "closed" : "reconnecting");
+      jobs.setAttribute("data-drops", String((Number(jobs.getAttribute("data-drops")) || 0) + 1));
       if (closed && message) { message.textContent = "Lost the server (restarted with a new token?): open the link `ytlocal serve` printed."; }
     });
   }
