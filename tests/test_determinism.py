@@ -57,7 +57,8 @@ def test_transcripts_and_summaries_do_not_depend_on_threads_environment_or_order
     names = ["rivers", "stars", "bread"]  # rivers is the one an AVX2 machine transcribed two ways
     reference = _run(talk_audio, names, tmp_path / "a", threads=2, omp=None)
     assert any(name.endswith(".json") for name in reference), "no transcript json written"
-    for label, order, threads, omp in (("b", names[::-1], 1, "1"), ("c", names[1:] + names[:1], 1, None)):
+    # One run that changes all three at once: the environment, the thread count and the order.
+    for label, order, threads, omp in (("b", names[::-1], 1, "1"),):
         found = _run(talk_audio, order, tmp_path / label, threads=threads, omp=omp)
         assert sorted(found) == sorted(reference)
         for name in reference:

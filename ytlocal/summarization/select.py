@@ -340,40 +340,63 @@ class Selector:
         return self.factor[index] * gain / (self.length[index] + LENGTH_OFFSET)
 
     def select(self, budget_words: int) -> list[Choice]:
-        """Sentences adding up to about ``budget_words`` words, in transcript order."""
-        covered: Counter = Counter()
-        section_used = [0] * len(self.spans)
+        """Sentences adding up to about ``budget_words`` words, in transcript order.
+
+        Every candidate's worth is recomputed at each choice as one vector operation; its word gain is
+        kept up to date incrementally (choosing a sentence changes the gain only of the candidates that
+        share one of its concepts, found through an inverted index), so a transcript of thousands of
+        sentences costs milliseconds per choice."""
+        import numpy as np
+
+        order = list(self.candidates)
+        if not order:
+            return []
+        factor = np.array([self.factor[i] for i in order])
+        cost = np.array([self.length[i] + LENGTH_OFFSET for i in order], dtype=float)
+        section_of = np.array([self.section_of[i] for i in order])
+        answer_of = np.array([self.answer_of[i] for i in order])
+        speaks = np.array([first_person(self.candidates[i].text) for i in order])
+        word_gain = np.array([sum(self.concepts[i].values()) for i in order])
+        having_lists: dict[str, tuple[list[int], list[float]]] = {}
+        for number, index in enumerate(order):
+            for concept, weight in self.concepts[index].items():
+                members, weights = having_lists.setdefault(concept, ([], []))
+                members.append(number)
+                weights.append(weight)
+        having = {concept: (np.array(members), np.array(weights)) for concept, (members, weights) in having_lists.items()}
+        total_words = max(1, sum(self.piece.section_words))
+        share = np.array([budget_words * words_in / total_words for words_in in self.piece.section_words])
+        section_used = np.zeros(len(self.spans))
         answers_used: Counter = Counter()
-        left = dict(self.candidates)
+        open_ = np.ones(len(order), dtype=bool)
+        covered: Counter = Counter()
         chosen: list[Choice] = []
         used = first_person_count = 0
-        total_words = max(1, sum(self.piece.section_words))
-        while left and used < budget_words:
-            meaning_gain = self.coverage.gains() if self.coverage is not None else None
-            best, best_value = None, -1.0
-            for index in left:
-                section = self.section_of[index]
-                gain = sum(weight * COVERED_DECAY ** covered[concept]
-                           for concept, weight in self.concepts[index].items())
-                if meaning_gain is not None:
-                    gain += meaning_gain[index]
-                share = budget_words * self.piece.section_words[section] / total_words
-                value = self.factor[index] * gain / (self.length[index] + LENGTH_OFFSET)
-                value /= 1 + section_used[section] / (share + 1)
-                value *= SAME_ANSWER_FACTOR ** answers_used[self.answer_of[index]]
-                if chosen and first_person(left[index].text) and \
-                        (first_person_count + 1) / (len(chosen) + 1) > FIRST_PERSON_CAP:
-                    value *= FIRST_PERSON_OVER
-                if value > best_value:
-                    best, best_value = index, value
-            sentence = left.pop(best)
-            section = self.section_of[best]
-            chosen.append(Choice(sentence, section, self.value(best)))
+        while open_.any() and used < budget_words:
+            gain = word_gain
+            if self.coverage is not None:
+                meaning_gain = self.coverage.gains()
+                gain = word_gain + np.array([meaning_gain[i] for i in order])
+            value = factor * gain / cost
+            value = value / (1 + section_used[section_of] / (share[section_of] + 1))
+            value = value * SAME_ANSWER_FACTOR ** np.array([answers_used[a] for a in answer_of], dtype=float)
+            if chosen and (first_person_count + 1) / (len(chosen) + 1) > FIRST_PERSON_CAP:
+                value = np.where(speaks, value * FIRST_PERSON_OVER, value)
+            value = np.where(open_, value, -np.inf)
+            number = int(np.argmax(value))
+            best = order[number]
+            open_[number] = False
+            sentence = self.candidates[best]
+            chosen.append(Choice(sentence, int(section_of[number]), self.value(best)))
             used += self.length[best]
-            section_used[section] += self.length[best]
-            answers_used[self.answer_of[best]] += 1
-            first_person_count += first_person(sentence.text)
-            covered.update(self.concepts[best].keys())
+            section_used[section_of[number]] += self.length[best]
+            answers_used[int(answer_of[number])] += 1
+            first_person_count += bool(speaks[number])
+            for concept in self.concepts[best]:
+                covered[concept] += 1
+                # This concept is worth COVERED_DECAY as much as before to every candidate that has it.
+                members, weights = having[concept]
+                word_gain[members] -= weights * (COVERED_DECAY ** (covered[concept] - 1) * (1 - COVERED_DECAY))
             if self.coverage is not None:
                 self.coverage.take(best)
         return sorted(chosen, key=lambda choice: choice.sentence.index)
