@@ -76,7 +76,7 @@ def dask_processes(tmp_path):
         process.send_signal(signal.SIGINT)
     for process in started:
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=3)  # a graceful Dask shutdown takes ~8 s; the test is over
         except subprocess.TimeoutExpired:
             process.kill()
 

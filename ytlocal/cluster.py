@@ -79,6 +79,7 @@ def connect(address: str) -> Iterator[Any]:
                                                scheduler_kwargs={"dashboard": False})
             client = distributed.Client(cluster)
         else:
+            _refused(str(target))
             client = distributed.Client(str(target), timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as error:
         if cluster is not None:
@@ -91,6 +92,24 @@ def connect(address: str) -> Iterator[Any]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _refused(target: str) -> None:
+    """Raise ConnectionRefusedError at once when nothing listens at a tcp:// address (Dask would retry a
+    refused connection until CONNECT_TIMEOUT); a slow or filtered address is left to Dask's timeout."""
+    import socket
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(target)
+    if parts.scheme != "tcp" or not parts.hostname or not parts.port:
+        return
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=5):
+            return
+    except ConnectionRefusedError:
+        raise ConnectionRefusedError(f"connection refused by {parts.hostname}:{parts.port}") from None
+    except OSError:  # unreachable for now, DNS, timeout: Dask says more after its own attempts
+        return
 
 
 def worker_template(pipeline: "Pipeline", address: str) -> tuple["Pipeline", bool]:
