@@ -114,6 +114,23 @@ def test_search_shows_highlighted_passages_each_opening_its_video_at_that_moment
     assert "A talk on the web" in one and "Why honey bees matter" not in one
 
 
+def test_search_marks_passages_inside_an_ad_read(site):
+    from ytlocal.records import Skipped
+
+    client, state, _ids = site
+    talk = " ".join(["Honey bees pollinate the orchards in spring and the growers count on them."] * 6)
+    ad = " ".join(["This hour of orchard talk is brought to you by Acme mattresses, use the code SLEEP."] * 6)
+    read = [(0.0, talk), (300.0, ad)]  # two passages of over 60 words each
+    result = video("file-adread000000001", "Orchards and an ad", lines=read, duration=320.0)
+    result.summary.skipped = [Skipped(300.0, 320.0, "ad or call to action")]
+    state.library.add(result)
+    html = client.get("/search?q=orchard").text
+    hits = re.findall(r"<li>.*?</li>", html, flags=re.S)
+    marked = [h for h in hits if '<span class="ad"' in h]
+    assert len(marked) == 1 and "Acme" in marked[0]
+    assert any("pollinate" in h and '<span class="ad"' not in h for h in hits)
+
+
 def test_queue_page_adds_waiting_sources_removes_them_and_reports(site):
     client, state, _ids = site
     csrf = state.guard.csrf_token
