@@ -3,7 +3,7 @@ topical segmentation and sentence selection. No model; all fast."""
 
 import pytest
 
-from ytlocal.summarization.headings import KeyPhrases, heading_problem, readable_stem, tidy_heading
+from ytlocal.summarization.headings import Casing, KeyPhrases, heading_problem, readable_stem, tidy_heading
 from ytlocal.summarization.rewrite import verify_rewrite, verify_translation
 from ytlocal.summarization.salience import WordWeights
 from ytlocal.summarization.segment import section_count, topical_boundaries
@@ -178,6 +178,17 @@ def test_tidy_heading_strips_labels_tags_and_subtitles():
     assert tidy_heading("<title>The Future of AI: A Guide</title>") == "The Future of AI"
     assert tidy_heading('The topic of the video is "Self-driving cars"') == "Self-driving cars"
     assert tidy_heading("- Heading: bees and farmers.") == "Bees and farmers"
+
+
+def test_model_headings_are_written_as_the_transcript_writes_their_words():
+    casing = Casing("Tesla now has full self-driving on the highway. Data from the fleet trains it. "
+                    "We use AI for that, and the AI-powered planner. Cars learn. And Data is a word here once, "
+                    "while the data keeps coming and the data grows.")
+    assert casing.apply("Data and Self-Driving Cars") == "Data and self-driving cars"
+    assert casing.apply("Tesla's Fleet Data") == "Tesla's fleet data"
+    assert casing.apply("the AI-Powered Planner") == "The AI-powered planner"
+    assert casing.apply("Quantum Widgets") == "Quantum Widgets"  # words the transcript never has: as written
+    assert Casing("").apply("Bees and farmers") == "Bees and farmers"
 
 
 def test_key_phrase_headings_are_noun_phrases_of_the_section():

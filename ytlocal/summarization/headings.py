@@ -230,6 +230,51 @@ def capitalize(text: str) -> str:
     return (upper if len(upper) == 1 else text[0]) + text[1:]
 
 
+class Casing:
+    """How a transcript writes each word inside a sentence, so that a model's heading or title is written
+    the same way: a name or acronym keeps its capitals ("AI", "Tesla"), every other word after the first
+    is written as the transcript writes it ("Data and Self-Driving Cars" -> "Data and self-driving cars").
+    A word the transcript never has keeps the model's spelling."""
+
+    _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z][A-Za-z'’]*)*")
+
+    def __init__(self, text: str):
+        seen: dict[str, Counter] = {}
+        starts: set[str] = set()
+        for sentence in re.split(r"(?<=[.!?…])\s+|\n+", text):
+            tokens = self._TOKEN.findall(sentence)
+            for number, token in enumerate(tokens):
+                for form in {token, *token.split("-")}:
+                    if number == 0:  # a sentence's first word says little of its case
+                        starts.add(form.lower())
+                    else:
+                        seen.setdefault(form.lower(), Counter())[form] += 1
+        self._forms = {low: forms.most_common(1)[0][0] for low, forms in seen.items()}
+        # seen only opening sentences: a common word, unless written in capitals throughout ("NASA")
+        self._starts = starts - self._forms.keys()
+
+    def form(self, token: str) -> str:
+        known = self._forms.get(token.lower())
+        if known is not None:
+            return known
+        if token.lower() in self._starts and not token.isupper():
+            return token.lower()
+        if "-" in token:
+            return "-".join(self.form(part) for part in token.split("-"))
+        return token
+
+    def apply(self, heading: str) -> str:
+        """``heading`` with every word after the first as the transcript writes it."""
+        tokens = list(self._TOKEN.finditer(heading))
+        out, last = [], 0
+        for number, match in enumerate(tokens):
+            out.append(heading[last:match.start()])
+            out.append(match.group() if number == 0 else self.form(match.group()))
+            last = match.end()
+        out.append(heading[last:])
+        return capitalize("".join(out))
+
+
 def heading_problem(heading: str, source_words: set[str], topic_words: set[str] = frozenset(),
                     max_words: int = 7) -> str | None:
     """Why a model's heading (or title) is not acceptable, or None when it is: 2 to ``max_words``

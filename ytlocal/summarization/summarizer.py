@@ -32,7 +32,7 @@ from typing import Sequence
 
 from ..errors import SummaryError
 from ..progress import Progress
-from .headings import VAGUE, KeyPhrases, parts_of_speech, capitalize, heading_problem, readable_stem, tidy_heading
+from .headings import VAGUE, Casing, KeyPhrases, parts_of_speech, capitalize, heading_problem, readable_stem, tidy_heading
 from ..runtime.llm import LlmSession, SamplingOptions
 from .prompts import (
     HEADING_INSTRUCTION,
@@ -183,6 +183,7 @@ class Summarizer:
         # A summary in another language than the transcript's cannot be checked word by word.
         self.translating = bool(wanted) and wanted not in _ENGLISH | {self.transcript_language}
         self.counts = Counter()
+        self.casing = Casing("")  # the transcript's, once summarize() has it
         self.embedder = embedder
         unknown = set(options.meaning) - set(ALL_MEANING_USES)
         if unknown:
@@ -262,7 +263,7 @@ class Summarizer:
         """(heading, origin): the model's heading when it passes the check, else the key phrase."""
         messages = self._list_prompt(HEADING_INSTRUCTION, statements, HEADING_TOKENS)
         if messages and not self.translating:
-            answer = tidy_heading(self._generate(messages, HEADING_TOKENS))
+            answer = self.casing.apply(tidy_heading(self._generate(messages, HEADING_TOKENS)))
             problem = heading_problem(answer, source_words, topic_words, max_words=6)
             if problem is None and answer.lower() not in taken:
                 return answer, "llm"
@@ -291,7 +292,7 @@ class Summarizer:
             return title
         messages = self._list_prompt(TITLE_INSTRUCTION, [p.text for p in key_points], HEADING_TOKENS, "key_points")
         if messages and not self.translating:
-            answer = tidy_heading(self._generate(messages, HEADING_TOKENS))
+            answer = self.casing.apply(tidy_heading(self._generate(messages, HEADING_TOKENS)))
             if heading_problem(answer, transcript_words, sections_topic, max_words=6) is None and emitted.fits(answer):
                 return answer
         return "Summary"
@@ -400,6 +401,7 @@ class Summarizer:
         key_points = [s.point for s in statements if id(s) in key_ids]
         transcript_text = " ".join(s.raw for s in sentences)
         transcript_words = set(content_words(transcript_text))
+        self.casing = Casing(transcript_text)  # model headings and titles written as the transcript writes words
         section_texts = [[s.raw for s in sentences[a:b] if s.index not in excluded]
                          for a, b in zip(starts, starts[1:] + [len(sentences)])]
         phrases = KeyPhrases(section_texts, weights)
