@@ -54,6 +54,9 @@ def right_passages(library, video_id: str, groups: list[list[str]]) -> set[int]:
     return right
 
 
+ASKS = "what `ask` reads (the default, ad passages left out)"
+
+
 def fusions():
     from ytlocal.library import FUSION
     from ytlocal.vectors import Fusion
@@ -370,6 +373,9 @@ def main() -> int:
                   f"({'with' if embedder else 'without'} vectors)", file=sys.stderr)
             points[case] = {p["id"]: p for p in json.loads((EVAL / case / "keypoints.json").read_text())["points"]}
         methods = ["bm25"] + (["vectors"] + [label(f) for f in fusions()] if embedder else [])
+        methods.append(ASKS)  # the passages `ask` reads: the default search without ad passages
+        marked = library._query("SELECT COUNT(*) AS n, SUM(skipped) AS ads FROM passages")[0]
+        print(f"passages: {marked['n']}, {marked['ads'] or 0} inside ad reads found at indexing", file=sys.stderr)
         rows = []
         for case, items in ((c, q) for c, q in questions.items() if c != "about"):
             for item in items:
@@ -379,7 +385,11 @@ def main() -> int:
                 for method in methods:
                     fusion = next((f for f in fusions() if label(f) == method), None)
                     started = time.perf_counter()
-                    found = library.ranked(item["q"], limit=5, method="hybrid" if fusion else method, fusion=fusion)
+                    if method == ASKS:
+                        found = library.ranked(item["q"], limit=5, include_skipped=False)
+                    else:
+                        found = library.ranked(item["q"], limit=5, method="hybrid" if fusion else method,
+                                               fusion=fusion)
                     row["ms"][method] = (time.perf_counter() - started) * 1000
                     row["hits"][method] = [passage_id for passage_id, _score in found]
                     if method == "vectors":  # before the floor (MIN_COSINE) that ranked() applies

@@ -349,3 +349,28 @@ def test_vectors_of_another_model_are_never_compared_until_reindex(tmp_path, emb
         done = library.reindex()
         assert done["embedded"] == 4 and done["model"].startswith("other-model:")
         assert library.search(PARAPHRASE)[0].video_id == "youtube-bees"
+
+
+def _timed(name: str, sentences: list[str]) -> Result:
+    segments = [Segment(6.0 * i, 6.0 * i + 5.5, sentence) for i, sentence in enumerate(sentences)]
+    media = Media(key=f"file-{name}", source=f"/talks/{name}.srt", audio_path=None, title=name, extractor="file",
+                  video_id=name, duration=6.0 * len(segments))
+    return Result(media.source, media=media, transcript=Transcript(segments, language="en"))
+
+
+def test_a_transcript_added_without_a_summary_has_its_ad_read_found(tmp_path, embedder, monkeypatch):
+    """No summary says where the ads are (a transcript file, a transcribe-only run): the library finds
+    the read itself, with meaning, and ``ask`` leaves it out; a lecture about advertising loses nothing."""
+    import ytlocal.library as module
+    from data.ads_and_talks import MARKETING_LECTURE, MID_ROLL, VOLCANO_TALK
+
+    monkeypatch.setattr(module, "passages", lambda segments, words=60: [(s.start, s.end, s.text) for s in segments])
+    with Library(tmp_path / "library", embedder=embedder) as library:
+        with_read = library.add(_timed("volcanoes", VOLCANO_TALK[:15] + MID_ROLL + VOLCANO_TALK[15:]))
+        lecture = library.add(_timed("marketing", MARKETING_LECTURE))
+        rows = library._query("SELECT video_id, text, skipped FROM passages ORDER BY id")
+        marked = [row["text"] for row in rows if row["video_id"] == with_read and row["skipped"]]
+        assert marked and set(marked) <= set(MID_ROLL) and len(marked) >= len(MID_ROLL) - 1
+        assert not any(row["skipped"] for row in rows if row["video_id"] == lecture)
+        asked = library.search(MID_ROLL[1], include_skipped=False)
+        assert all(hit.text not in MID_ROLL for hit in asked)

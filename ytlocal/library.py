@@ -11,7 +11,8 @@ With a sentence-embedding model (``embedder``), each passage also gets a vector 
 transaction, and search fuses bm25 with the passages nearest in meaning (:mod:`ytlocal.vectors` keeps
 the vectors and their derived index file). Without one, passages wait for ``library reindex`` and
 search ranks by words alone. Passages that a summary's skipped spans cover (ad reads, calls to
-action) are marked: search shows them as such, ``ask`` never uses them.
+action) are marked: search shows them as such, ``ask`` never uses them. A transcript added without a
+summary has its ad reads found when it is added, the way a summary finds them.
 
 Connections, pragmas and schema versions are :mod:`ytlocal.db`'s: one :class:`Library` may be used
 from many threads (a web server's), each with its own connection. Everything the library holds comes
@@ -315,6 +316,14 @@ class Library:
         # only as long as the rows take to write.
         model = self.embedding_model() if rows else None
         vectors = model.embed([text for _start, _end, text in rows]) if model is not None else None
+        # A transcript without a summary (added as a file, or transcribed only) has its ad reads found
+        # here, as a summary would find them, so that `ask` leaves them out all the same.
+        found_ads = None
+        if summary is None and rows and not self._query(
+                "SELECT 1 FROM documents WHERE video_id = ? AND summary_json IS NOT NULL", (video_id,)):
+            from .summarization.ads import ad_reads
+
+            found_ads = ad_reads(transcript.segments, model)
         try:
             with self.database.transaction() as connection:
                 previous = connection.execute(
@@ -324,7 +333,9 @@ class Library:
                 def kept(column: str, new):
                     return new if new is not None else (previous[column] if previous else None)
 
-                spans = summary.skipped if summary is not None else _stored_skipped(kept("summary_json", None))
+                stored = kept("summary_json", None)
+                spans = (summary.skipped if summary is not None else _stored_skipped(stored) if stored
+                         else found_ads or [])
                 ads = ad_flags(rows, spans)
 
                 connection.execute("DELETE FROM passages WHERE video_id = ?", (video_id,))

@@ -39,6 +39,7 @@ from ..text import words
 if TYPE_CHECKING:
     import numpy as np
 
+    from ..records import Skipped
     from .meaning import Meaning
     from .sentences import Sentence
 
@@ -227,3 +228,36 @@ def _trimmed(span: AdSpan, meaning: "Meaning", anchors: set[int]) -> AdSpan:
 
 def excluded_indices(spans: Sequence[AdSpan]) -> set[int]:
     return {index for span in spans for index in range(span.first, span.last + 1)}
+
+
+def timed_spans(spans: Sequence[AdSpan], sentences: Sequence["Sentence"], duration: float,
+                has_timings: bool) -> list["Skipped"]:
+    """``spans`` as the times they cover (each to the start of the sentence after it, the last to the
+    end); an untimed transcript's spans are 0-0 (they still count, and are still left out)."""
+    from ..records import Skipped
+
+    out = []
+    for span in spans:
+        start = sentences[span.first].start if has_timings else 0.0
+        end = (sentences[span.last + 1].start if span.last + 1 < len(sentences) else duration) if has_timings else 0.0
+        out.append(Skipped(start, end, "ad or call to action"))
+    return out
+
+
+def ad_reads(segments: Sequence, embedder=None) -> list["Skipped"]:
+    """The ad reads and calls to action of a transcript that has no summary to say them (what
+    :class:`~ytlocal.library.Library` marks, so that ``ask`` leaves them out): found as a summary finds
+    them, with sentence meaning when ``embedder`` (an embedding model) is given, else from the words."""
+    from .meaning import Meaning
+    from .sentences import transcript_sentences
+
+    sentences = transcript_sentences(segments)
+    if not any(cue_evidence(s.raw)[1] for s in sentences):
+        return []  # every read grows from an anchor: without one there is nothing to find (and nothing to embed)
+    meaning = Meaning([s.raw for s in sentences], embedder) if embedder is not None else None
+    spans = find_ad_spans(sentences, meaning)
+    if not spans:
+        return []
+    has_timings = any(float(segment.end) > 0 for segment in segments)
+    duration = max((float(segment.end) for segment in segments), default=0.0)
+    return timed_spans(spans, sentences, duration, has_timings)

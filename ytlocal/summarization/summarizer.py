@@ -44,11 +44,11 @@ from .prompts import (
 from .rewrite import answer_line, verify_rewrite, verify_translation
 from .salience import WordWeights
 from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
-from .ads import find_ad_spans, excluded_indices
+from .ads import excluded_indices, find_ad_spans, timed_spans
 from .meaning import Meaning
 from .select import SIGNALS, Choice, Selector, is_question, looks_complete, on_subject
 from .sentences import Sentence, transcript_sentences
-from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, Skipped, SummarizeOptions, Summary
+from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
 from ..text import NOT_CONTENT, content_words, first_person, is_looping, ngrams, split_sentences, words
 
 log = logging.getLogger(__name__)
@@ -435,9 +435,7 @@ class Summarizer:
                    "ad_sentences_removed": len(excluded),
                    "checks": dict(sorted(self.counts.items()))},
             tldr_points=tldr_points, tags=tags,
-            skipped=[Skipped(sentences[span.first].start if has_timings else 0.0,
-                             (sentences[span.last + 1].start if span.last + 1 < len(sentences) else duration)
-                             if has_timings else 0.0, "ad or call to action") for span in ad_spans],
+            skipped=timed_spans(ad_spans, sentences, duration, has_timings),
         )
 
     def _sections(self, sentences: Sequence[Sentence], chapters: Sequence[Chapter], minutes: float,
