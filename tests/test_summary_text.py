@@ -239,6 +239,15 @@ def test_fragments_and_commands_are_not_statements():
     assert not looks_complete("Capable is an interesting word because the hardware is.")
     assert not looks_complete("Learn on the adversarial examples to be able to exclude them.")
     assert looks_complete("The varroa mite feeds on young bees and spreads viruses.")
+    assert not looks_complete("The model was trained on the data of the.")
+    assert not looks_complete("The company sold its cars mostly in.")
+
+
+def test_a_sentence_may_end_on_a_pronoun_a_copula_or_a_stranded_preposition():
+    assert looks_complete("Every cell has a clock that tells it what time of day it is.")
+    assert looks_complete("It's hard to draw lines like that.")
+    assert looks_complete("They reached a 97% preference over the base model they were working from.")
+    assert looks_complete("Nuclear weapons, climate problems, poverty, pandemics: the list goes on and on.")
 
 
 def test_selection_skips_questions_sponsor_reads_and_spreads_over_sections():

@@ -99,15 +99,35 @@ def is_question(sentence: Sentence) -> bool:
     return sentence.is_question or bool(_QUESTION_START.search(sentence.text or sentence.raw))
 
 
-_DANGLING_END = re.compile(
-    r"\b(?:the|a|an|and|or|but|because|of|to|is|are|was|were|that|which|with|for|in|on|at|by|from|as|so|if|"
-    r"than|like|this|my|your|their|its|our|his|her|be|just|very)[.!?]$", re.I)
+# Last words that leave a sentence unfinished: an article, a conjunction, a possessive ("... the data of the.").
+_DANGLING_ALWAYS = frozenset("the a an and or but because of my your their our its than if very whose".split())
+# A copula or a preposition can end a finished sentence ("what time it is.", "engineers I've spoken with.",
+# "you can go on and on."), when a wh-word or relative clause came before it, or (a preposition) after a verb.
+_DANGLING_COPULA = frozenset("is are was were be".split())
+_DANGLING_PREPOSITION = frozenset("to with for in on at by from as like so about into".split())
+_CLAUSE_BEFORE = re.compile(r"\b(?:what|which|who|whom|where|when|how|why|whatever|wherever|that|than|as)\b", re.I)
+
+
+def dangles(text: str) -> bool:
+    """Whether a sentence stops on a word that leaves it unfinished ("... because the hardware is.")."""
+    tokens = words(text)
+    if not tokens:
+        return True
+    last, before = tokens[-1], " ".join(tokens[:-1])
+    if last in _DANGLING_ALWAYS:
+        return True
+    if last in _DANGLING_COPULA:
+        return not _CLAUSE_BEFORE.search(before)
+    if last in _DANGLING_PREPOSITION:
+        previous = tokens[-2] if len(tokens) > 1 else ""
+        return not (_CLAUSE_BEFORE.search(before) or previous == "and" or "VERB" in parts_of_speech(previous))
+    return False
 
 
 def looks_complete(text: str) -> bool:
     """Not a fragment: no dangling last word ("... because the hardware is."), no bare infinitive or
     command at the start ("To help people build ...", "Learn on the examples ...")."""
-    if _DANGLING_END.search(text):
+    if dangles(text):
         return False
     tokens = words(text)
     if not tokens:
