@@ -287,3 +287,18 @@ def test_pleasantries_are_not_statements():
     for text in ("Rosemary Brown, welcome to the Mindscape Podcast.", "Thank you so much for having me on the show today."):
         [sentence] = transcript_sentences([Segment(0, 5, text)])
         assert not is_candidate(sentence), text
+
+
+def test_numbers_and_spelled_out_quantities_weigh_as_facts():
+    from ytlocal.summarization.select import QUANTITY, Piece, concepts
+    from ytlocal.summarization.salience import WordWeights
+    from ytlocal.summarization.sentences import transcript_sentences
+    from ytlocal.records import Segment
+
+    texts = ["The new computer is ten times faster and took three years to build.",
+             "Kurzweil bet that a machine will pass the Turing test by 2029."]
+    sentences = transcript_sentences([Segment(float(i), float(i) + 1, t) for i, t in enumerate(texts)])
+    piece = Piece(sentences, [0], WordWeights([s.raw for s in sentences], "en"))
+    spelled, digits = concepts(sentences[0], piece), concepts(sentences[1], piece)
+    assert spelled["#ten times"] == spelled["#three years"] == QUANTITY ** 1.5
+    assert digits["#2029"] == QUANTITY ** 1.5

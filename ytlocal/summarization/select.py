@@ -50,6 +50,7 @@ MIN_WORDS, MAX_WORDS = 7, 45
 LENGTH_OFFSET = 12  # a sentence costs its words plus this: very short ones carry too little context
 COVERED_DECAY = 0.15  # a concept already in the summary is worth this share again
 NAME_OR_NUMBER = 1.0
+QUANTITY = 5.0  # a number or a spelled-out quantity ("400,000 cars", "six months", "97%"): the facts of a claim
 CONCEPT_POWER = 1.5  # a concept's worth grows faster than its weight: one specific term outweighs much chatter
 FIRST_PERSON_FACTOR = 0.75
 FIRST_PERSON_CAP = 0.2  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
@@ -67,6 +68,12 @@ SUBJECT_SLOPE = 0.25  # further away it loses this much per unit of z ...
 SUBJECT_MIN = 0.5  # ... down to this factor
 MEANING_WEIGHT = 1.0  # coverage of meaning against coverage of words (1: a typical strong sentence's worth)
 
+# A quantity said in words: a number word before a unit ("six months", "half a million", "three times").
+_SPELLED_QUANTITY = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|half|a few|several|dozens?|hundreds|thousands|millions|billions)"
+    r"(?: a)? (?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|times|percent|dollars|"
+    r"hundred|thousand|million|billion|trillion|orders? of magnitude)\b", re.I)
 _YOU = re.compile(r"\b(?:you|your|you're|you've)\b", re.I)
 _VAGUE = re.compile(r"\b(?:something|stuff|things?|whatever|somebody|anything)\b", re.I)
 _FILLER = re.compile(r"\b(?:you know|i mean|kind of|sort of|yeah|like,|um|uh)\b", re.I)
@@ -241,7 +248,9 @@ def concepts(sentence: Sentence, piece: Piece) -> dict[str, float]:
         local = in_section / max(1, piece.everywhere[word])
         found[word] = piece.weights.weight(word) * (1 + local * math.log1p(in_section))
     for fact in names_and_numbers(sentence.text):
-        found["#" + fact] = NAME_OR_NUMBER
+        found["#" + fact] = QUANTITY if any(ch.isdigit() for ch in fact) else NAME_OR_NUMBER
+    for quantity in _SPELLED_QUANTITY.findall(sentence.text):
+        found["#" + quantity.lower()] = QUANTITY
     for pair in set(term_pairs(sentence.text)):
         if piece.pair_counts[pair] >= 2:
             first_word, second_word = pair.split(" ")
