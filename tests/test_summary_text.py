@@ -250,6 +250,15 @@ def test_fragments_and_commands_are_not_statements():
     assert not looks_complete("Capable is an interesting word because the hardware is.")
     assert not looks_complete("Learn on the adversarial examples to be able to exclude them.")
     assert looks_complete("The varroa mite feeds on young bees and spreads viruses.")
+    assert not looks_complete("The model was trained on the data of the.")
+    assert not looks_complete("The company sold its cars mostly in.")
+
+
+def test_a_sentence_may_end_on_a_pronoun_a_copula_or_a_stranded_preposition():
+    assert looks_complete("Every cell has a clock that tells it what time of day it is.")
+    assert looks_complete("It's hard to draw lines like that.")
+    assert looks_complete("They reached a 97% preference over the base model they were working from.")
+    assert looks_complete("Nuclear weapons, climate problems, poverty, pandemics: the list goes on and on.")
 
 
 def test_selection_skips_questions_sponsor_reads_and_spreads_over_sections():
@@ -289,3 +298,18 @@ def test_pleasantries_are_not_statements():
     for text in ("Rosemary Brown, welcome to the Mindscape Podcast.", "Thank you so much for having me on the show today."):
         [sentence] = transcript_sentences([Segment(0, 5, text)])
         assert not is_candidate(sentence), text
+
+
+def test_numbers_and_spelled_out_quantities_weigh_as_facts():
+    from ytlocal.summarization.select import QUANTITY, Piece, concepts
+    from ytlocal.summarization.salience import WordWeights
+    from ytlocal.summarization.sentences import transcript_sentences
+    from ytlocal.records import Segment
+
+    texts = ["The new computer is ten times faster and took three years to build.",
+             "Kurzweil bet that a machine will pass the Turing test by 2029."]
+    sentences = transcript_sentences([Segment(float(i), float(i) + 1, t) for i, t in enumerate(texts)])
+    piece = Piece(sentences, [0], WordWeights([s.raw for s in sentences], "en"))
+    spelled, digits = concepts(sentences[0], piece), concepts(sentences[1], piece)
+    assert spelled["#ten times"] == spelled["#three years"] == QUANTITY ** 1.5
+    assert digits["#2029"] == QUANTITY ** 1.5

@@ -50,6 +50,7 @@ MIN_WORDS, MAX_WORDS = 7, 45
 LENGTH_OFFSET = 12  # a sentence costs its words plus this: very short ones carry too little context
 COVERED_DECAY = 0.15  # a concept already in the summary is worth this share again
 NAME_OR_NUMBER = 1.0
+QUANTITY = 5.0  # a number or a spelled-out quantity ("400,000 cars", "six months", "97%"): the facts of a claim
 CONCEPT_POWER = 1.5  # a concept's worth grows faster than its weight: one specific term outweighs much chatter
 FIRST_PERSON_FACTOR = 0.75
 FIRST_PERSON_CAP = 0.2  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
@@ -67,6 +68,12 @@ SUBJECT_SLOPE = 0.25  # further away it loses this much per unit of z ...
 SUBJECT_MIN = 0.5  # ... down to this factor
 MEANING_WEIGHT = 1.0  # coverage of meaning against coverage of words (1: a typical strong sentence's worth)
 
+# A quantity said in words: a number word before a unit ("six months", "half a million", "three times").
+_SPELLED_QUANTITY = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|half|a few|several|dozens?|hundreds|thousands|millions|billions)"
+    r"(?: a)? (?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|times|percent|dollars|"
+    r"hundred|thousand|million|billion|trillion|orders? of magnitude)\b", re.I)
 _YOU = re.compile(r"\b(?:you|your|you're|you've)\b", re.I)
 _VAGUE = re.compile(r"\b(?:something|stuff|things?|whatever|somebody|anything)\b", re.I)
 _FILLER = re.compile(r"\b(?:you know|i mean|kind of|sort of|yeah|like,|um|uh)\b", re.I)
@@ -99,15 +106,35 @@ def is_question(sentence: Sentence) -> bool:
     return sentence.is_question or bool(_QUESTION_START.search(sentence.text or sentence.raw))
 
 
-_DANGLING_END = re.compile(
-    r"\b(?:the|a|an|and|or|but|because|of|to|is|are|was|were|that|which|with|for|in|on|at|by|from|as|so|if|"
-    r"than|like|this|my|your|their|its|our|his|her|be|just|very)[.!?]$", re.I)
+# Last words that leave a sentence unfinished: an article, a conjunction, a possessive ("... the data of the.").
+_DANGLING_ALWAYS = frozenset("the a an and or but because of my your their our its than if very whose".split())
+# A copula or a preposition can end a finished sentence ("what time it is.", "engineers I've spoken with.",
+# "you can go on and on."), when a wh-word or relative clause came before it, or (a preposition) after a verb.
+_DANGLING_COPULA = frozenset("is are was were be".split())
+_DANGLING_PREPOSITION = frozenset("to with for in on at by from as like so about into".split())
+_CLAUSE_BEFORE = re.compile(r"\b(?:what|which|who|whom|where|when|how|why|whatever|wherever|that|than|as)\b", re.I)
+
+
+def dangles(text: str) -> bool:
+    """Whether a sentence stops on a word that leaves it unfinished ("... because the hardware is.")."""
+    tokens = words(text)
+    if not tokens:
+        return True
+    last, before = tokens[-1], " ".join(tokens[:-1])
+    if last in _DANGLING_ALWAYS:
+        return True
+    if last in _DANGLING_COPULA:
+        return not _CLAUSE_BEFORE.search(before)
+    if last in _DANGLING_PREPOSITION:
+        previous = tokens[-2] if len(tokens) > 1 else ""
+        return not (_CLAUSE_BEFORE.search(before) or previous == "and" or "VERB" in parts_of_speech(previous))
+    return False
 
 
 def looks_complete(text: str) -> bool:
     """Not a fragment: no dangling last word ("... because the hardware is."), no bare infinitive or
     command at the start ("To help people build ...", "Learn on the examples ...")."""
-    if _DANGLING_END.search(text):
+    if dangles(text):
         return False
     tokens = words(text)
     if not tokens:
@@ -221,7 +248,9 @@ def concepts(sentence: Sentence, piece: Piece) -> dict[str, float]:
         local = in_section / max(1, piece.everywhere[word])
         found[word] = piece.weights.weight(word) * (1 + local * math.log1p(in_section))
     for fact in names_and_numbers(sentence.text):
-        found["#" + fact] = NAME_OR_NUMBER
+        found["#" + fact] = QUANTITY if any(ch.isdigit() for ch in fact) else NAME_OR_NUMBER
+    for quantity in _SPELLED_QUANTITY.findall(sentence.text):
+        found["#" + quantity.lower()] = QUANTITY
     for pair in set(term_pairs(sentence.text)):
         if piece.pair_counts[pair] >= 2:
             first_word, second_word = pair.split(" ")
