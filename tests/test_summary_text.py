@@ -295,9 +295,13 @@ def test_candidates_are_complete_statements():
 
 
 def test_pleasantries_are_not_statements():
-    for text in ("Rosemary Brown, welcome to the Mindscape Podcast.", "Thank you so much for having me on the show today."):
+    for text in ("Rosemary Brown, welcome to the Mindscape Podcast.", "Thank you so much for having me on the show today.",
+                 "I'm Ada Quill, joined as always by my co-host Ben Ore.", "Hello, my name is Ada and I study glaciers.",
+                 "I'm your host, Ada Quill."):
         [sentence] = transcript_sentences([Segment(0, 5, text)])
         assert not is_candidate(sentence), text
+    [said] = transcript_sentences([Segment(0, 5, "Her co-host on the show argued that glaciers retreat faster now.")])
+    assert is_candidate(said)
 
 
 def test_numbers_and_spelled_out_quantities_weigh_as_facts():

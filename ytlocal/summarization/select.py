@@ -86,7 +86,10 @@ _QUESTION_START = re.compile(
 _PLEASANTRY = re.compile(
     r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much |very much |a lot |again )?for (?:having|joining|coming|being|"
     r"listening|watching|talking|doing this)|(?:great|good|nice|a pleasure|an honou?r) to (?:have|be|see|talk)|"
-    r"glad to be here|happy to be here)", re.I)
+    r"glad to be here|happy to be here|"
+    # the speaker introducing himself or his co-host: who talks, not what is said
+    r"my name is|i'?m your host|(?:joined|here) (?:again |today |as always )?(?:by|with) my co-?hosts?)",
+    re.I)
 
 _CLAIM_CUES = [re.compile(pattern, re.I) for pattern in (
     r"\b(?:will|won't|would|going to)\b",  # prediction
