@@ -92,6 +92,9 @@ def test_chatter_loses_against_the_subject(embedder):
     ("You can program those motion detectors to not detect your pets.", "addressed to the listener"),
     ("Fine tuning and the release of the new API.", "a fragment"),
     ("Why do volcanoes erupt at all?", "too short or a question"),
+    ("On the other hand, basaltic lava flows slowly enough to walk away from.", "leans on what came before"),
+    ("It's twenty thousand in some combinatorial array of the mantle.", "leans on what came before"),
+    ("This one, the eruption of 1980, was the largest landslide ever recorded.", "leans on what came before"),
 ])
 def test_what_never_stands_in_a_tldr(sentence, problem):
     assert tldr_problem(sentence) == problem

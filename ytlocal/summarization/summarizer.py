@@ -74,14 +74,24 @@ _NOT_A_CLAIM = re.compile(
     r"today (?:we|i|my)|(?:honou?red|excited|delighted|thrilled) to|let's (?:get|dive|jump|start))\b", re.I)
 
 
+# A sentence that leans on the one before it: a connective, or a pronoun or "this"/"that" whose referent
+# the TL;DR does not carry ("On the other hand, ...", "This one, ...", "It's 20,000 in ...").
+_LEANS_BACK = re.compile(
+    r"^(?:on the other hand|in fact|however|but|and|or|so|also|then|still|plus|besides|otherwise|instead|"
+    r"anyway|which|because|that's why|this is why|that is why|"
+    r"(?:this|that|these|those|it|they|he|she|him|her|them)(?:'s|'re|'ll|'d)?)\b", re.I)
+
+
 def tldr_problem(text: str) -> str | None:
-    """Why a sentence cannot stand in a TL;DR, or None: it must be a complete third-person claim, not
-    a greeting or introduction, not addressed to the listener, not a list of names."""
+    """Why a sentence cannot stand in a TL;DR, or None: it must be a complete third-person claim that
+    stands on its own, not a greeting or introduction, not addressed to the listener, not a list of names."""
     tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
     if len(words(text)) < 6 or text.rstrip().endswith("?"):
         return "too short or a question"
     if _NOT_A_CLAIM.search(text):
         return "a greeting or an introduction"
+    if _LEANS_BACK.match(text.lstrip("\"'“ ")):
+        return "leans on what came before"
     if first_person(text):
         return "first person"
     if re.search(r"\b(?:you|your)\b", text, re.I):
