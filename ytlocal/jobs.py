@@ -517,11 +517,13 @@ class JobRecorder:
         [path, *others] = item.write(options.out_dir, options.formats, options.with_transcript)
         self.jobs.add_time(job_id, "render_s", time.perf_counter() - started)
         transcript = next((p for p in others if p.name == f"{item.stem}.json"), None)
-        self.jobs.update(job_id, state="done", output=str(path), tldr=item.summary.tldr, stage=None, step=None,
-                         library_id=video_id_of(item))
+        # In the library before it is done: a done job's video page (`ytlocal serve`) is there at once.
+        # A kill in between redoes the write and the add (adding again replaces).
         if options.settings is not None:
             index_quietly(options.settings, item, embedder=options.embedder, summary_path=path,
                           transcript_path=transcript)
+        self.jobs.update(job_id, state="done", output=str(path), tldr=item.summary.tldr, stage=None, step=None,
+                         library_id=video_id_of(item))
         return item.media.duration or item.transcript.duration or 0.0
 
 
