@@ -10,10 +10,9 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from ytlocal.api import Session
-from ytlocal.web.app import ServeOptions, build_state, create_app
+from ytlocal.web.app import create_app
 
-from web_fixtures import TOKEN, fill_library, video
+from web_fixtures import TOKEN, app_state, video
 
 PORT = 8766
 BASE = f"http://127.0.0.1:{PORT}"
@@ -22,17 +21,10 @@ BASE = f"http://127.0.0.1:{PORT}"
 @pytest.fixture
 def site(tmp_path):
     """(client signed in, state, ids)"""
-    allowed = tmp_path / "allowed"
-    allowed.mkdir()
-    session = Session(library_dir=tmp_path / "library", cache_dir=tmp_path / "cache")
-    state = build_state(session, ServeOptions(port=PORT, token=TOKEN, queue_dir=tmp_path / "queue",
-                                              allow_dirs=(allowed,), page_size=10))
-    ids = fill_library(state.library, allowed)
-    client = TestClient(create_app(state, start_queue=False), base_url=BASE, follow_redirects=False)
-    assert client.get(f"/?token={TOKEN}").status_code == 303
-    yield client, state, ids
-    state.queue.close()
-    state.library.close()
+    with app_state(tmp_path, PORT, page_size=10) as (state, ids, _allowed):
+        client = TestClient(create_app(state, start_queue=False), base_url=BASE, follow_redirects=False)
+        assert client.get(f"/?token={TOKEN}").status_code == 303
+        yield client, state, ids
 
 
 def titles(html: str) -> list[str]:

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from ytlocal.api import Session
-from ytlocal.web.app import ServeOptions, build_state, create_app
+from ytlocal.web.app import create_app
 from ytlocal.web.security import Guard
 
-from web_fixtures import HOSTILE_TITLE, TOKEN, fill_library
+from web_fixtures import HOSTILE_TITLE, TOKEN, app_state
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -48,16 +47,9 @@ class Web:
 
 @pytest.fixture
 def web(tmp_path):
-    allowed = tmp_path / "allowed"
-    allowed.mkdir()
-    session = Session(library_dir=tmp_path / "library", cache_dir=tmp_path / "cache")
-    state = build_state(session, ServeOptions(port=PORT, token=TOKEN, queue_dir=tmp_path / "queue",
-                                              allow_dirs=(allowed,)))
-    ids = fill_library(state.library, allowed)
-    app = create_app(state, start_queue=False)  # nothing runs: these tests look at requests only
-    yield Web(app, state, ids, allowed)
-    state.queue.close()
-    state.library.close()
+    with app_state(tmp_path, PORT) as (state, ids, allowed):
+        app = create_app(state, start_queue=False)  # nothing runs: these tests look at requests only
+        yield Web(app, state, ids, allowed)
 
 
 def every_get_route(web: Web) -> list[str]:

@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from ytlocal.records import Media, Point, Result, Section, Segment, Summary, Transcript
@@ -105,3 +106,22 @@ class ThreadedServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def app_state(tmp_path: Path, port: int, **options):
+    """(state, ids, allowed folder): the web app's state over a filled library, the queue not running;
+    ``options`` go to ServeOptions (``page_size``...)."""
+    from ytlocal.api import Session
+    from ytlocal.web.app import ServeOptions, build_state
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    session = Session(library_dir=tmp_path / "library", cache_dir=tmp_path / "cache")
+    state = build_state(session, ServeOptions(port=port, token=TOKEN, queue_dir=tmp_path / "queue",
+                                              allow_dirs=(allowed,), **options))
+    try:
+        yield state, fill_library(state.library, allowed), allowed
+    finally:
+        state.queue.close()
+        state.library.close()

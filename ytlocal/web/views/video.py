@@ -70,12 +70,17 @@ def _attachment(text: str, name: str, media_type: str) -> Response:
         "Cache-Control": "no-store"})
 
 
-def summary_file(request):
+def _download_target(request, formats):
+    """(state, video id, format, library entry) of a download request; 404 for an unknown format or video."""
     state = state_of(request)
     video_id, fmt = request.path_params["video_id"], request.path_params["fmt"]
-    if fmt not in SUMMARY_FORMATS:
+    if fmt not in formats:
         raise HTTPException(404, "No such format.")
-    entry = _video_or_404(state, video_id)
+    return state, video_id, fmt, _video_or_404(state, video_id)
+
+
+def summary_file(request):
+    state, video_id, fmt, entry = _download_target(request, SUMMARY_FORMATS)
     result = state.library.result(video_id)
     if result is None or result.summary is None:
         raise HTTPException(404, "This video has no summary in the library.")
@@ -86,11 +91,7 @@ def summary_file(request):
 def transcript_file(request):
     from ...transcript import RENDERERS
 
-    state = state_of(request)
-    video_id, fmt = request.path_params["video_id"], request.path_params["fmt"]
-    if fmt not in TRANSCRIPT_FORMATS:
-        raise HTTPException(404, "No such format.")
-    entry = _video_or_404(state, video_id)
+    state, video_id, fmt, entry = _download_target(request, TRANSCRIPT_FORMATS)
     transcript = state.library.transcript(video_id)
     if transcript is None:
         raise HTTPException(404, "This video has no transcript in the library.")
