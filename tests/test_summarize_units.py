@@ -216,3 +216,22 @@ def test_instructions_focus_the_choice():
     focused, _b, _s = summarize_with({}, sentences=talk, length="short", instructions="focus on honey and clover")
     assert not any("clover" in p.text for p in plain.points)
     assert any("clover" in p.text for p in focused.points) or "clover" in focused.tldr
+
+
+def test_key_points_lead_with_statements_that_stand_on_their_own():
+    from ytlocal.records import Point
+    from ytlocal.summarization.select import Choice
+    from ytlocal.summarization.summarizer import Summarizer, _Statement
+
+    def statement(text, section, value):
+        return _Statement(Choice(None, section, value), Point(text, 0.0))
+
+    leaning = statement("It's 20,000 in some combinatorial array of genes.", 0, 9.0)
+    alone = statement("Each cell keeps a molecular clock of about 24 hours.", 0, 5.0)
+    third = statement("Clock genes switch on and off in a daily cycle.", 0, 4.0)
+    other = statement("Aging dampens the daily cycle in many tissues.", 1, 6.0)
+    spare = statement("Mice without the clock genes age faster.", 1, 3.0)
+    chosen = Summarizer._key_points([leaning, alone, third, other, spare], 2)
+    assert chosen == {id(alone), id(other)}  # the most valuable statement leans on the one before it
+    # with room for more, the leaning one is what its section keeps as its own statement
+    assert Summarizer._key_points([leaning, alone, third, other, spare], 4) == {id(alone), id(third), id(other)}

@@ -233,7 +233,8 @@ def excluded_indices(spans: Sequence[AdSpan]) -> set[int]:
 def timed_spans(spans: Sequence[AdSpan], sentences: Sequence["Sentence"], duration: float,
                 has_timings: bool) -> list["Skipped"]:
     """``spans`` as the times they cover (each to the start of the sentence after it, the last to the
-    end); an untimed transcript's spans are 0-0 (they still count, and are still left out)."""
+    end); an untimed transcript's spans are 0-0 (its summary still left them out, but no passage of
+    the library can be placed inside one)."""
     from ..records import Skipped
 
     out = []

@@ -82,6 +82,12 @@ _LEANS_BACK = re.compile(
     r"(?:this|that|these|those|it|they|he|she|him|her|them)(?:'s|'re|'ll|'d)?)\b", re.I)
 
 
+def leans_back(text: str) -> bool:
+    """Whether a sentence leans on the one before it (see ``_LEANS_BACK``): it cannot stand alone in a
+    TL;DR, and leads the key points only after every statement of its section that can."""
+    return bool(_LEANS_BACK.match(text.lstrip("\"'“ ")))
+
+
 def tldr_problem(text: str) -> str | None:
     """Why a sentence cannot stand in a TL;DR, or None: it must be a complete third-person claim that
     stands on its own, not a greeting or introduction, not addressed to the listener, not a list of names."""
@@ -90,7 +96,7 @@ def tldr_problem(text: str) -> str | None:
         return "too short or a question"
     if _NOT_A_CLAIM.search(text):
         return "a greeting or an introduction"
-    if _LEANS_BACK.match(text.lstrip("\"'“ ")):
+    if leans_back(text):
         return "leans on what came before"
     if first_person(text):
         return "first person"
@@ -470,11 +476,13 @@ class Summarizer:
     @staticmethod
     def _key_points(statements: Sequence[_Statement], count: int) -> set[int]:
         """The most valuable statement of each section, then the second of each, and so on, best
-        first, until ``count``; every section keeps at least one statement of its own."""
+        first, until ``count``; every section keeps at least one statement of its own. Within a section,
+        statements that stand on their own come first: a key point is read out of its context."""
         by_section: dict[int, list[_Statement]] = {}
         for statement in statements:
             by_section.setdefault(statement.choice.section, []).append(statement)
-        ranked = [sorted(group, key=lambda s: -s.choice.value) for group in by_section.values()]
+        ranked = [sorted(group, key=lambda s: (leans_back(s.point.text), -s.choice.value))
+                  for group in by_section.values()]
         chosen: list[_Statement] = []
         for round_number in range(max((len(group) for group in ranked), default=0)):
             layer = [group[round_number] for group in ranked if round_number < len(group) - 1]
