@@ -497,8 +497,7 @@ class JobRecorder:
         if isinstance(error, SkippedSource):
             jobs.update(item.job_id, state="skipped", error=str(error), error_kind=None)
         else:
-            jobs.update(item.job_id, state="failed", error=str(error),
-                        error_kind="transient" if error.transient else "permanent")
+            self.failed(item.job_id, str(error), error.transient)
             self.log(f"failed: {error}")
         return False
 

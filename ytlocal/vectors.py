@@ -375,11 +375,6 @@ class VectorStore:
         connection.executemany("INSERT OR REPLACE INTO passage_vectors (passage_id, vector) VALUES (?, ?)",
                                list(zip(passage_ids, to_blob(vectors))))
 
-    def counts(self) -> dict[str, int]:
-        passages = int(self.database.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
-        vectors = int(self.database.execute("SELECT COUNT(*) FROM passage_vectors").fetchone()[0])
-        return {"passages": passages, "vectors": vectors}
-
     # -- the index file
 
     def _load(self) -> IndexFile | None:

@@ -29,9 +29,10 @@ import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelError
+from ..progress import Progress, no_progress
 
 if TYPE_CHECKING:  # numpy stays out of `ytlocal --help`
     import numpy as np
@@ -64,13 +65,6 @@ class ConvertedModel:
     max_tokens: int  # the sentence-transformers max_seq_length: what the runtime truncates to
     vocabulary: int
     pooling: str
-
-
-ProgressCallback = Callable[[str, int, int | None], None]
-
-
-def _no_progress(stage: str, done: int, total: int | None) -> None:
-    return None
 
 
 # ------------------------------------------------------------------------------------ input
@@ -247,7 +241,7 @@ def _matrix(array: "np.ndarray", weight_type: str) -> tuple["np.ndarray", Any]:
 
 
 def convert_sentence_transformer(source: Path, target: Path, *, weight_type: str = DEFAULT_WEIGHT_TYPE,
-                                 name: str | None = None, progress: ProgressCallback = _no_progress) -> ConvertedModel:
+                                 name: str | None = None, progress: Progress = no_progress) -> ConvertedModel:
     """Write ``target`` (a GGUF file) from the sentence-transformers BERT model at ``source`` (its
     folder, or a zip of it). 2-D weight matrices become ``weight_type`` (``f16``, ``f32`` or ``q8_0``);
     1-D tensors and the position and token-type tables stay f32, as llama.cpp's converter leaves them.

@@ -83,7 +83,6 @@
     var waitingList = document.getElementById("waiting");
 
     var field = function (row, name) { return row.querySelector('[data-field="' + name + '"]'); };
-    var finalStates = ["done", "failed", "skipped", "cancelled"];
 
     var rowFor = function (id) {
       var rows = body.querySelectorAll("tr.job");
@@ -98,7 +97,7 @@
 
     var update = function (job) {
       var row = rowFor(job.id);
-      var isFinal = finalStates.indexOf(job.state) >= 0;
+      var isFinal = job.final;  // the server's FINAL_STATES
       row.setAttribute("data-state", job.state);
       field(row, "title").textContent = job.title;
       field(row, "state").textContent = job.state + (job.cancel_requested && !isFinal ? " (cancelling)" : "");
