@@ -75,6 +75,12 @@ def environment():
     return env
 
 
+def playable(library, hits) -> dict[str, bool]:
+    """For each video among ``hits``, whether its media is here (its times then seek this app's player,
+    else the source): one look per video, however many of its passages were found."""
+    return {video_id: library.media_file(video_id) is not None for video_id in {hit.video_id for hit in hits}}
+
+
 def state_of(request):
     """The application's :class:`~ytlocal.web.app.WebState`."""
     return request.app.state.ytlocal

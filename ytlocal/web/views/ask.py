@@ -4,8 +4,9 @@ the answer waits for the models while the queue uses them, up to ``ask_wait_s``.
 
 from __future__ import annotations
 
+from ...answer import ask_library
 from ...errors import YtlocalError
-from ..templating import render, state_of
+from ..templating import playable, render, state_of
 
 
 def page(request):
@@ -17,13 +18,13 @@ def page(request):
             context["busy"] = True
         else:
             try:
-                context["answer"] = state.session.ask(question)
+                # the app's open library (its vector index already loaded), not a new one per question
+                context["answer"] = ask_library(state.library, question, state.session.pipeline)
             except YtlocalError as error:  # a missing model, a damaged library: one line on the page
                 context["error"] = str(error)
             finally:
                 state.model_lock.release()
         answer = context["answer"]
         if answer is not None:
-            context["playable"] = {hit.video_id: state.library.media_file(hit.video_id) is not None
-                                   for hit in answer.passages}
+            context["playable"] = playable(state.library, answer.passages)
     return render(request, "ask.html", context, active="ask")
