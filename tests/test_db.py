@@ -194,3 +194,20 @@ def test_helpers_split_scripts_and_add_columns_once(tmp_path):
     add_column(connection, "a", "y", "TEXT")
     assert [row[1] for row in connection.execute("PRAGMA table_info(a)")] == ["x", "y"]
     assert issubclass(LibraryError, YtlocalError)
+
+
+def test_a_cancel_asked_while_no_run_was_there_settles_as_cancelled_not_unfinished(tmp_path):
+    from ytlocal.acquire import Planned
+
+    with JobList(tmp_path) as jobs:
+        kept = jobs.add(Planned("https://example.org/kept", "url", None, "list"), 0)
+        cancelled = jobs.add(Planned("https://example.org/cancelled", "url", None, "list"), 1)
+        jobs.update(cancelled["id"], state="transcribed", stage="summarize", step="chunk 2")
+        assert jobs.request_cancel(cancelled["id"])
+        # reading what is left is a read: the cancel is not settled by it, nor counted as work
+        assert jobs.unfinished() == ["https://example.org/kept"]
+        assert jobs.get(cancelled["id"])["state"] == "transcribed"
+        assert jobs.settle_cancelled() == 1
+        row = jobs.get(cancelled["id"])
+        assert (row["state"], row["error"], row["stage"], row["step"]) == ("cancelled", "cancelled", None, None)
+        assert jobs.get(kept["id"])["state"] == "pending" and jobs.settle_cancelled() == 0

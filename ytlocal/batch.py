@@ -259,6 +259,8 @@ class BatchQueue:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._snapshot_lock = threading.Lock()
+        self._last_snapshot: tuple[float, QueueSnapshot | None] = (0.0, None)
 
     def start(self) -> None:
         """Start the background thread (it first resumes what an earlier run left unfinished)."""
@@ -294,12 +296,20 @@ class BatchQueue:
         """Take a source that has not been planned yet out of the queue."""
         return self.jobs.cancel_source(source_id)
 
-    def snapshot(self) -> QueueSnapshot:
-        views = self.jobs.views()
-        counts: dict[str, int] = {}
-        for view in views:
-            counts[view.state] = counts.get(view.state, 0) + 1
-        return QueueSnapshot(views, self.jobs.queued_sources(), self.message, self.working, counts)
+    def snapshot(self, max_age_s: float = 0.0) -> QueueSnapshot:
+        """The job list now, or one read at most ``max_age_s`` ago: the pages' event streams share one
+        read per interval, however many tabs watch."""
+        with self._snapshot_lock:
+            taken_at, snapshot = self._last_snapshot
+            if snapshot is not None and time.monotonic() - taken_at <= max_age_s:
+                return snapshot
+            views = self.jobs.views()
+            counts: dict[str, int] = {}
+            for view in views:
+                counts[view.state] = counts.get(view.state, 0) + 1
+            snapshot = QueueSnapshot(views, self.jobs.queued_sources(), self.message, self.working, counts)
+            self._last_snapshot = (time.monotonic(), snapshot)
+            return snapshot
 
     def report(self) -> Report:
         return report_from(self.jobs)
@@ -308,6 +318,7 @@ class BatchQueue:
         stuck: set[str] = set()  # labels a finished run left unfinished: not retried in a loop
         while not self._stop.is_set():
             queued = self.jobs.queued_sources()
+            self.jobs.settle_cancelled()
             unfinished = [label for label in self.jobs.unfinished() if label not in stuck]
             if not queued and not unfinished:
                 self._wake.wait(self.idle_wait_s)

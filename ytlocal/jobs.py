@@ -36,6 +36,7 @@ DB_NAME = "jobs.sqlite"
 INDEX_NAME = "index.md"
 FINAL_STATES = ("done", "failed", "skipped", "cancelled")
 WORKING_STATES = ("pending", "acquired", "transcribed", "summarized")
+CANCELLED = {"state": "cancelled", "error": "cancelled", "error_kind": None, "stage": None, "step": None}
 MAX_BACKOFF_SECONDS = 60.0
 BUSY_TIMEOUT_S = 30.0
 PROGRESS_INTERVAL_S = 0.25  # how often a running stage's done/total is written (a page polls the list)
@@ -242,7 +243,16 @@ class JobList:
         return bool(row and row["cancel_requested"])
 
     def mark_cancelled(self, job_id: str) -> None:
-        self.update(job_id, state="cancelled", error="cancelled", error_kind=None, stage=None, step=None)
+        self.update(job_id, **CANCELLED)
+
+    def settle_cancelled(self) -> int:
+        """Mark cancelled the jobs whose cancel was asked while no run was there to stop them (a kill,
+        a restart): they are not unfinished work. Returns how many."""
+        marks = ", ".join("?" * len(WORKING_STATES))
+        assignments = ", ".join(f"{name} = ?" for name in CANCELLED)
+        cursor = self._execute(f"UPDATE videos SET {assignments}, updated = ? WHERE cancel_requested = 1 AND "
+                               f"state IN ({marks})", (*CANCELLED.values(), utc_timestamp(), *WORKING_STATES))
+        return cursor.rowcount
 
     def views(self) -> list[JobView]:
         """Every job in the order it was added, with its progress and ETA."""
@@ -283,12 +293,11 @@ class JobList:
         return cursor.rowcount > 0
 
     def unfinished(self) -> list[str]:
-        """Labels of the videos a run left unfinished (a kill, a restart); cancelled ones are marked so."""
+        """Labels of the videos a run left unfinished (a kill, a restart), cancelled ones aside (see
+        :meth:`settle_cancelled`)."""
         marks = ", ".join("?" * len(WORKING_STATES))
-        self._execute(f"UPDATE videos SET state = 'cancelled', error = 'cancelled', stage = NULL WHERE "
-                      f"cancel_requested = 1 AND state IN ({marks})", WORKING_STATES)
-        rows = self._execute(f"SELECT label FROM videos WHERE state IN ({marks}) AND id NOT LIKE 'src-%' "
-                             f"ORDER BY first_seen, position", WORKING_STATES).fetchall()
+        rows = self._execute(f"SELECT label FROM videos WHERE state IN ({marks}) AND cancel_requested = 0 "
+                             f"AND id NOT LIKE 'src-%' ORDER BY first_seen, position", WORKING_STATES).fetchall()
         return [row["label"] for row in rows]
 
 

@@ -218,6 +218,16 @@ class VideoPage:
     limit: int
 
 
+@dataclass
+class VideoDetails:
+    """A video with what its page shows (see :meth:`Library.details`)."""
+
+    entry: VideoEntry
+    summary: Summary | None
+    transcript: Transcript
+    media: Path | None
+
+
 def _entry(row: sqlite3.Row) -> VideoEntry:
     keys = row.keys()
     return VideoEntry(row["id"], row["title"], row["channel"], row["url"], row["path"], row["duration"],
@@ -411,21 +421,33 @@ class Library:
         return VideoPage([_entry(rows[video_id]) for video_id in ids if video_id in rows], total, offset, limit)
 
     def video(self, video_id: str) -> VideoEntry | None:
-        rows = self._query("SELECT v.*, (SELECT COUNT(*) FROM passages p WHERE p.video_id = v.id) AS passages "
-                           "FROM videos v WHERE v.id = ?", (video_id,))
-        return _entry(rows[0]) if rows else None
+        row = self._row(video_id)
+        return _entry(row) if row is not None else None
 
     def _row(self, video_id: str) -> sqlite3.Row | None:
-        rows = self._query("SELECT v.*, d.summary_json, d.media_json FROM videos v LEFT JOIN documents d "
+        """The video's row with its stored summary and media description and its number of passages:
+        one read, which each of the accessors below turns into what it returns."""
+        rows = self._query("SELECT v.*, d.summary_json, d.media_json, (SELECT COUNT(*) FROM passages p "
+                           "WHERE p.video_id = v.id) AS passages FROM videos v LEFT JOIN documents d "
                            "ON d.video_id = v.id WHERE v.id = ?", (video_id,))
         return rows[0] if rows else None
+
+    def details(self, video_id: str) -> VideoDetails | None:
+        """Everything a video's page shows, from one read of its row: entry, summary, transcript and
+        the media file here (see :meth:`summary`, :meth:`transcript` and :meth:`media_file`)."""
+        row = self._row(video_id)
+        if row is None:
+            return None
+        return VideoDetails(_entry(row), self._summary_of(row), self._transcript_of(row), _media_of(row))
 
     def summary(self, video_id: str) -> Summary | None:
         """The video's summary: as stored when it was added, else read back from the summary file
         ytlocal wrote (``.summary.json`` beside it, or the ``.md``'s TL;DR and timed key points)."""
         row = self._row(video_id)
-        if row is None:
-            return None
+        return self._summary_of(row) if row is not None else None
+
+    @staticmethod
+    def _summary_of(row: sqlite3.Row) -> Summary | None:
         if row["summary_json"]:
             try:
                 return Summary.from_dict(json.loads(row["summary_json"]))
@@ -437,8 +459,9 @@ class Library:
         """The video's transcript: the transcript file ytlocal recorded for it when it is still there,
         else its passages (a few sentences each, with their times)."""
         row = self._row(video_id)
-        if row is None:
-            return None
+        return self._transcript_of(row) if row is not None else None
+
+    def _transcript_of(self, row: sqlite3.Row) -> Transcript:
         if row["transcript_path"]:
             from .transcript import read_transcript
 
@@ -446,7 +469,7 @@ class Library:
                 return read_transcript(Path(row["transcript_path"]))
             except Exception:  # moved, edited or unreadable: the passages still hold every word
                 pass
-        rows = self._query("SELECT start, end, text FROM passages WHERE video_id = ? ORDER BY id", (video_id,))
+        rows = self._query("SELECT start, end, text FROM passages WHERE video_id = ? ORDER BY id", (row["id"],))
         timed = any(r["start"] is not None for r in rows)
         return Transcript([Segment(r["start"] or 0.0, r["end"] or 0.0, r["text"]) for r in rows],
                           language=row["language"], duration=row["duration"], model=row["whisper_model"] or "",
@@ -457,14 +480,7 @@ class Library:
         recorded when it added the video (a download in the cache, or the local file itself), never a
         path from anywhere else."""
         row = self._row(video_id)
-        if row is None:
-            return None
-        for candidate in (row["media_path"], row["path"]):
-            if candidate:
-                path = Path(candidate)
-                if path.is_file() and path.suffix.lower() in _PLAYABLE:
-                    return path
-        return None
+        return _media_of(row) if row is not None else None
 
     def result(self, video_id: str) -> Result | None:
         """The video as a :class:`~ytlocal.records.Result` (media, transcript, summary), to render its
@@ -482,11 +498,10 @@ class Library:
             media = Media(key=row["id"], source=row["url"] or row["path"] or row["id"], audio_path=None,
                           title=row["title"], extractor="library", video_id=row["id"], duration=row["duration"],
                           channel=row["channel"], webpage_url=row["url"])
-        transcript = self.transcript(video_id)
-        if transcript is not None:
-            transcript.media = media
+        transcript = self._transcript_of(row)
+        transcript.media = media
         return Result(row["url"] or row["path"] or row["id"], media=media, transcript=transcript,
-                      summary=self.summary(video_id))
+                      summary=self._summary_of(row))
 
     def stats(self) -> dict[str, int]:
         """How much the library holds: videos, passages, their vectors and the bytes on disk (database and vector index)."""
@@ -737,7 +752,20 @@ class Library:
 
 
 _QUOTES = re.compile(r"[\"\u201c\u201d\u201e]")
-_PLAYABLE = frozenset(".mp3 .m4a .aac .wav .flac .ogg .oga .opus .webm .mp4 .mkv .mov .m4v .mka .mpga .mpeg".split())
+#: The media a page can play, by suffix, with the type it is served as: only these files are ever served.
+PLAYABLE = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4", ".aac": "audio/aac",
+            ".mp3": "audio/mpeg", ".mpga": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac",
+            ".webm": "audio/webm", ".mka": "audio/x-matroska", ".mp4": "video/mp4", ".m4v": "video/mp4",
+            ".mkv": "video/x-matroska", ".mov": "video/quicktime", ".mpeg": "video/mpeg"}
+
+
+def _media_of(row: sqlite3.Row) -> Path | None:
+    for candidate in (row["media_path"], row["path"]):
+        if candidate:
+            path = Path(candidate)
+            if path.is_file() and path.suffix.lower() in PLAYABLE:
+                return path
+    return None
 _SUMMARY_MD_TLDR = re.compile(r"^## TL;DR\s*\n+(.+?)\n+## ", re.S | re.M)
 
 

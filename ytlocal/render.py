@@ -76,12 +76,15 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def url_at(url: str, seconds: float) -> str:
+    """The source's address at a moment (``?t=S``, the form YouTube and most players understand)."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}t={int(seconds)}"
+
+
 def timestamp_link(seconds: float, url: str | None) -> str:
     label = clock(seconds)
-    if not url:
-        return f"[{label}]"
-    separator = "&" if "?" in url else "?"
-    return f"[{label}]({url}{separator}t={int(seconds)})"
+    return f"[{label}]({url_at(url, seconds)})" if url else f"[{label}]"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")

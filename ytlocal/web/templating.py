@@ -9,16 +9,14 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from ..registry import human_size
+from ..render import clock as render_clock, url_at
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def clock(seconds) -> str:
-    if seconds is None:
-        return ""
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    return "" if seconds is None else render_clock(seconds)
 
 
 def marked(text: str) -> Markup:
@@ -39,12 +37,9 @@ def web_url(url: str | None) -> str | None:
 
 
 def at_time(url: str | None, seconds) -> str | None:
-    """The source's address at a moment (``?t=S``, the form YouTube and most players understand)."""
+    """The source's address at a moment, when it is a web address (see :func:`ytlocal.render.url_at`)."""
     url = web_url(url)
-    if url is None or seconds is None:
-        return url
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}t={int(seconds)}"
+    return url if url is None or seconds is None else url_at(url, seconds)
 
 
 def quote(value) -> str:
@@ -52,12 +47,8 @@ def quote(value) -> str:
 
 
 def size(num_bytes) -> str:
-    value = float(num_bytes or 0)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
+    """Bytes as the CLI and the models table write them (kB, MB, GB)."""
+    return human_size(int(num_bytes or 0))
 
 
 def first_line(text: str | None, limit: int = 220) -> str:

@@ -80,7 +80,7 @@ async def events(request):
         sent_queue = None
         beat = time.monotonic()
         while True:
-            snapshot = await anyio.to_thread.run_sync(state.queue.snapshot)
+            snapshot = await anyio.to_thread.run_sync(state.queue.snapshot, poll / 2)
             for job in snapshot.jobs:
                 view = job.to_dict()
                 if sent.get(job.id) != view:

@@ -14,17 +14,15 @@ import bisect
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 
+from ...library import PLAYABLE
 from ...naming import output_stem
+from ...render import FILE_SUFFIX
 from ..templating import render, state_of
 
-SUMMARY_FORMATS = {"md": ("md", "text/markdown"), "hashnode": ("hashnode.md", "text/markdown"),
-                   "json": ("summary.json", "application/json"), "txt": ("summary.txt", "text/plain")}
+SUMMARY_TYPES = {"md": "text/markdown", "hashnode": "text/markdown", "json": "application/json", "txt": "text/plain"}
 TRANSCRIPT_FORMATS = {"srt": "application/x-subrip", "vtt": "text/vtt", "txt": "text/plain", "json": "application/json"}
-MEDIA_TYPES = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4", ".aac": "audio/aac",
-               ".mp3": "audio/mpeg", ".mpga": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac",
-               ".webm": "audio/webm", ".mka": "audio/x-matroska", ".mp4": "video/mp4", ".m4v": "video/mp4",
-               ".mkv": "video/x-matroska", ".mov": "video/quicktime", ".mpeg": "video/mpeg"}
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mkv", ".mov", ".mpeg")
+NO_VIDEO = "No video with this id in the library."
 
 
 def _seconds(value) -> float | None:
@@ -38,27 +36,27 @@ def _seconds(value) -> float | None:
 def _video_or_404(state, video_id: str):
     entry = state.library.video(video_id)
     if entry is None:
-        raise HTTPException(404, "No video with this id in the library.")
+        raise HTTPException(404, NO_VIDEO)
     return entry
 
 
 def page(request):
     state = state_of(request)
     video_id = request.path_params["video_id"]
-    entry = _video_or_404(state, video_id)
-    summary = state.library.summary(video_id)
-    transcript = state.library.transcript(video_id)
-    media = state.library.media_file(video_id)
+    details = state.library.details(video_id)
+    if details is None:
+        raise HTTPException(404, NO_VIDEO)
+    transcript, media = details.transcript, details.media
     start = _seconds(request.query_params.get("t"))
-    segments = transcript.segments if transcript is not None else []
+    segments = transcript.segments
     timed = bool(segments) and not (transcript.options or {}).get("untimed")
     current = None
     if start is not None and timed:
         current = max(0, bisect.bisect_right([segment.start for segment in segments], start) - 1)
     return render(request, "video.html", {
-        "video": entry, "summary": summary, "segments": segments, "timed": timed, "current": current,
+        "video": details.entry, "summary": details.summary, "segments": segments, "timed": timed, "current": current,
         "media": media is not None, "is_video": media is not None and media.suffix.lower() in VIDEO_SUFFIXES,
-        "start": start, "summary_formats": list(SUMMARY_FORMATS), "transcript_formats": list(TRANSCRIPT_FORMATS),
+        "start": start, "summary_formats": list(SUMMARY_TYPES), "transcript_formats": list(TRANSCRIPT_FORMATS),
     }, active="library")
 
 
@@ -80,12 +78,11 @@ def _download_target(request, formats):
 
 
 def summary_file(request):
-    state, video_id, fmt, entry = _download_target(request, SUMMARY_FORMATS)
+    state, video_id, fmt, entry = _download_target(request, SUMMARY_TYPES)
     result = state.library.result(video_id)
     if result is None or result.summary is None:
         raise HTTPException(404, "This video has no summary in the library.")
-    suffix, media_type = SUMMARY_FORMATS[fmt]
-    return _attachment(result.render(fmt), f"{output_stem(entry.title, video_id)}.{suffix}", media_type)
+    return _attachment(result.render(fmt), output_stem(entry.title, video_id) + FILE_SUFFIX[fmt], SUMMARY_TYPES[fmt])
 
 
 def transcript_file(request):
@@ -105,5 +102,5 @@ def media(request):
     path = state.library.media_file(request.path_params["video_id"])
     if path is None:
         raise HTTPException(404, "This video's media is not on this machine.")
-    return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+    return FileResponse(path, media_type=PLAYABLE[path.suffix.lower()],
                         headers={"Cache-Control": "private, max-age=0"}, content_disposition_type="inline")
