@@ -278,6 +278,17 @@ def test_selection_skips_questions_sponsor_reads_and_spreads_over_sections():
     assert 150 <= sum(len(words(t)) for t in texts) <= 260
 
 
+def test_a_whole_claim_beats_a_short_fragment_of_the_same_subject():
+    # Per word the fragment says a little more; the claim says why. A sentence's cost has a fixed part
+    # (LENGTH_OFFSET), so a short fragment that leans on its context does not win on brevity alone.
+    lines = ["The glacier lost its ice shelf and its meltwater lakes in one summer.",
+             "The glacier retreats when warm ocean water melts the ice shelf from below, so the grounded glacier "
+             "slides into the sea."]
+    sentences = transcript_sentences([Segment(float(i), i + 1.0, t) for i, t in enumerate(lines)])
+    [chosen] = Selector(sentences, [0], WordWeights(lines)).select(10)
+    assert chosen.sentence.index == 1
+
+
 def test_first_person_sentences_are_a_minority():
     lines = [f"I think I saw the {w} with my own eyes near our old house." for w in TOPICS["jazz"]] + \
             [f"The {w} changed the {v} in the city over many years." for w, v in zip(TOPICS["jazz"], TOPICS["bees"])]
