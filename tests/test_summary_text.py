@@ -315,6 +315,16 @@ def test_pleasantries_are_not_statements():
     assert is_candidate(said)
 
 
+def test_the_host_presenting_the_episode_or_asking_in_a_statement_is_not_a_point():
+    for text in ("Now, without further ado, here's my conversation about glacier retreat with Ada Quill.",
+                 "I don't love fully automated surveys, but I wonder if you have a vision for a hybrid approach.",
+                 "Walk us through how the ice cores are drilled and stored in the lab."):
+        [sentence] = transcript_sentences([Segment(0, 5, text)])
+        assert not is_candidate(sentence), text
+    [said] = transcript_sentences([Segment(0, 5, "Ice cores are drilled in winter and stored at minus thirty degrees.")])
+    assert is_candidate(said)
+
+
 def test_numbers_and_spelled_out_quantities_weigh_as_facts():
     from ytlocal.summarization.select import QUANTITY, Piece, concepts
     from ytlocal.summarization.salience import WordWeights

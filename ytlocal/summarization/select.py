@@ -84,13 +84,19 @@ _QUESTION_START = re.compile(
     r"^(?:what about|how about|what do you|what did you|what's your|what is your|what are your|do you|did you|"
     r"are you|were you|can you|could you|would you|will you|have you|is it|is there|are there|does it|"
     r"why do|why does|why is|why are|why did|how do|how does|how is|how did|what if)\b", re.I)
+# A question put as a statement, anywhere in it: the host asks the guest ("... but I wonder if you have a
+# vision for ...", "Walk us through ...").
+_ASKS = re.compile(r"\bI (?:wonder|was wondering|'m curious|am curious) (?:if|whether|how|what|why|about)\b|"
+                   r"\b(?:tell|walk) (?:me|us) (?:about|through)\b", re.I)
 # Pleasantries of a conversation: true, and never a point of it.
 _PLEASANTRY = re.compile(
     r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much |very much |a lot |again )?for (?:having|joining|coming|being|"
     r"listening|watching|talking|doing this)|(?:great|good|nice|a pleasure|an honou?r) to (?:have|be|see|talk)|"
     r"glad to be here|happy to be here|"
     # the speaker introducing himself or his co-host: who talks, not what is said
-    r"my name is|i'?m your host|(?:joined|here) (?:again |today |as always )?(?:by|with) my co-?hosts?)",
+    r"my name is|i'?m your host|(?:joined|here) (?:again |today |as always )?(?:by|with) my co-?hosts?|"
+    # the host presenting the episode itself: what is shown, not what is said
+    r"without further ado|here(?:'s| is) (?:my|our) (?:conversation|interview|discussion|chat))",
     re.I)
 
 _CLAIM_CUES = [re.compile(pattern, re.I) for pattern in (
@@ -108,7 +114,8 @@ _CLAIM_CUES = [re.compile(pattern, re.I) for pattern in (
 
 
 def is_question(sentence: Sentence) -> bool:
-    return sentence.is_question or bool(_QUESTION_START.search(sentence.text or sentence.raw))
+    text = sentence.text or sentence.raw
+    return sentence.is_question or bool(_QUESTION_START.search(text) or _ASKS.search(text))
 
 
 # Last words that leave a sentence unfinished: an article, a conjunction, a possessive ("... the data of the.").
