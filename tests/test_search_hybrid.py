@@ -124,7 +124,10 @@ def test_reindex_gives_an_old_library_its_vectors(tmp_path, embedder, run_cli):
         assert done["embedded"] == len(TALKS) and done["missing"] == 0 and done["model"].startswith("minilm-l6-v2:")
         assert ("embed passages", len(TALKS), len(TALKS)) in steps
         assert library.search(PARAPHRASE)[0].video_id == "youtube-bees"
-        assert (folder / "library.vectors").is_file()
+        # written like every file ytlocal writes (not mkstemp's 0600): a shared library stays readable
+        from ytlocal.store import default_mode
+
+        assert (folder / "library.vectors").stat().st_mode & 0o777 == default_mode()
     (folder / "library.vectors").unlink()  # the index file is derived: rebuilt from SQLite when missing
     with Library(folder, embedder=embedder) as library:
         assert library.search(PARAPHRASE)[0].video_id == "youtube-bees"

@@ -157,6 +157,17 @@ class Database:
             raise
         connection.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction (``BEGIN`` ... ``COMMIT``): every read inside sees the same state of the
+        file, whatever other connections write meanwhile (WAL)."""
+        connection = self.connection
+        connection.execute("BEGIN")
+        try:
+            yield connection
+        finally:
+            connection.execute("COMMIT")
+
     def close(self) -> None:
         """Close every thread's connection; later use raises ``sqlite3.ProgrammingError``."""
         with self._lock:

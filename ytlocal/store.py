@@ -134,8 +134,11 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
+@contextlib.contextmanager
+def atomic_writer(path: Path):
+    """A binary file to write ``path`` through: a temp file in the same folder (mode as any file
+    ytlocal writes), synced and renamed over ``path`` when the block ends, removed when it fails; the
+    folder is synced after the rename. A reader sees the old file or the new one, never half of one."""
     path = Path(path)
     with disk_full_as_error(path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,7 +146,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         try:
             os.fchmod(fd, default_mode())
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp_name, path)
@@ -152,6 +155,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
                 os.unlink(temp_name)
             raise
     _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -31,10 +31,11 @@ import logging
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
+
+from .store import atomic_writer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -201,7 +202,7 @@ def _top(seqs: "np.ndarray", scores: "np.ndarray", limit: int) -> tuple["np.ndar
 def write_index(path: Path, *, model: str, dimensions: int, through: int, trained: int,
                 centroids: "np.ndarray", assignment: "np.ndarray", seqs: "np.ndarray", codes: "np.ndarray",
                 scales: "np.ndarray") -> None:
-    """Write the file atomically (temp file + rename): a reader sees the old file or the new one."""
+    """Write the file atomically (see :func:`ytlocal.store.atomic_writer`)."""
     import numpy as np
 
     lists = len(centroids)
@@ -222,23 +223,11 @@ def write_index(path: Path, *, model: str, dimensions: int, through: int, traine
         position += array.nbytes
     encoded = json.dumps(header).encode()
     assert len(encoded) <= reserve
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(MAGIC + len(encoded).to_bytes(8, "little") + encoded.ljust(reserve, b" "))
-            for name, array in arrays.items():
-                handle.seek(header["arrays"][name][0])
-                handle.write(array.tobytes())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except OSError:
-            pass
-        raise
+    with atomic_writer(path) as handle:
+        handle.write(MAGIC + len(encoded).to_bytes(8, "little") + encoded.ljust(reserve, b" "))
+        for name, array in arrays.items():
+            handle.seek(header["arrays"][name][0])
+            handle.write(array.tobytes())
 
 
 def train_centroids(sample: "np.ndarray", lists: int, seed: int = 0) -> "np.ndarray":
@@ -330,9 +319,15 @@ class VectorStore:
 
     # -- the model
 
-    def stored_model(self) -> str | None:
-        row = self.database.execute("SELECT value FROM library_settings WHERE key = ?", (MODEL_SETTING,)).fetchone()
+    def stored_model(self, connection=None) -> str | None:
+        """The key of the model the library's vectors were made by (None before the first)."""
+        row = (connection or self.database).execute("SELECT value FROM library_settings WHERE key = ?",
+                                                    (MODEL_SETTING,)).fetchone()
         return row[0] if row else None
+
+    @staticmethod
+    def _record_model(connection, key: str) -> None:
+        connection.execute("INSERT OR REPLACE INTO library_settings (key, value) VALUES (?, ?)", (MODEL_SETTING, key))
 
     def usable_with(self, key: str) -> bool:
         """Whether this library's vectors (if any) were made by the model ``key``; warns once if not."""
@@ -349,13 +344,12 @@ class VectorStore:
     def claim(self, connection, key: str) -> bool:
         """Inside a write transaction: record ``key`` as the library's vector model unless another
         model's vectors are there (then False: the new vectors are left for ``library reindex``)."""
-        row = connection.execute("SELECT value FROM library_settings WHERE key = ?", (MODEL_SETTING,)).fetchone()
-        if row is not None and not same_model(row[0], key):
+        stored = self.stored_model(connection)
+        if stored is not None and not same_model(stored, key):
             if connection.execute("SELECT 1 FROM passage_vectors LIMIT 1").fetchone():
                 return False
-        if row is None or not same_model(row[0], key):
-            connection.execute("INSERT OR REPLACE INTO library_settings (key, value) VALUES (?, ?)",
-                                (MODEL_SETTING, key))
+        if stored is None or not same_model(stored, key):
+            self._record_model(connection, key)
         return True
 
     def forget_other_models(self, key: str) -> int:
@@ -366,7 +360,7 @@ class VectorStore:
             return 0
         with self.database.transaction() as connection:
             count = connection.execute("DELETE FROM passage_vectors").rowcount
-            connection.execute("INSERT OR REPLACE INTO library_settings (key, value) VALUES (?, ?)", (MODEL_SETTING, key))
+            self._record_model(connection, key)
         return count
 
     @staticmethod
@@ -464,9 +458,7 @@ class VectorStore:
         number of vectors in it. The snapshot is read in one read transaction."""
         import numpy as np
 
-        connection = self.database.connection
-        connection.execute("BEGIN")
-        try:
+        with self.database.snapshot() as connection:
             through = int(connection.execute("SELECT COALESCE(MAX(seq), 0) FROM passage_vectors").fetchone()[0])
             count = int(connection.execute("SELECT COUNT(*) FROM passage_vectors WHERE seq <= ?", (through,)).fetchone()[0])
             seqs = np.empty(count, np.int64)
@@ -485,8 +477,6 @@ class VectorStore:
                 done += len(rows)
                 if progress:
                     progress("read vectors", done, count)
-        finally:
-            connection.execute("COMMIT")
         seqs, codes, scales = seqs[:done], codes[:done], scales[:done]
         lists = lists_for(done)
         if lists == 1:
@@ -528,16 +518,12 @@ class VectorStore:
         if lists_for(total) != 1 and (len(index.sizes) == 1 or total > 2 * index.trained):
             self.build(key)  # the lists were trained on too few vectors for what the library holds now
             return
-        connection = self.database.connection
-        connection.execute("BEGIN")
-        try:
+        with self.database.snapshot() as connection:
             through = int(connection.execute("SELECT COALESCE(MAX(seq), 0) FROM passage_vectors").fetchone()[0])
             live = np.array([r[0] for r in connection.execute(
                 "SELECT seq FROM passage_vectors WHERE seq <= ?", (index.through,))], np.int64)
             rows = connection.execute("SELECT seq, vector FROM passage_vectors WHERE seq > ? AND seq <= ? ORDER BY seq",
                                       (index.through, through)).fetchall()
-        finally:
-            connection.execute("COMMIT")
         old_seqs = np.asarray(index.seqs)
         keep = np.isin(old_seqs, live)
         old_lists = np.repeat(np.arange(len(index.sizes), dtype=np.int32), index.sizes)[keep]
