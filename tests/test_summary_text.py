@@ -338,3 +338,17 @@ def test_numbers_and_spelled_out_quantities_weigh_as_facts():
     spelled, digits = concepts(sentences[0], piece), concepts(sentences[1], piece)
     assert spelled["#ten times"] == spelled["#three years"] == QUANTITY ** 1.5
     assert digits["#2029"] == QUANTITY ** 1.5
+
+
+def test_speaker_labels_are_not_part_of_what_is_said():
+    from ytlocal.summarization.sentences import speaker_labels
+
+    lines = ["AQ Glaciers retreat faster now than at any time we measured.", "BO Why is that?",
+             "AQ Warmer water reaches their base. BO And the GPT models predicted it?",
+             "AQ GPT models were never asked; the ice cores showed it."]
+    assert speaker_labels(lines) == {"AQ", "BO"}  # GPT is said inside a sentence too: an acronym
+    said = [s.raw for s in transcript_sentences([Segment(i, i + 1, t) for i, t in enumerate(lines)])]
+    assert said[0] == "Glaciers retreat faster now than at any time we measured."
+    assert "And the GPT models predicted it?" in said and not any(s.startswith(("AQ", "BO")) for s in said)
+    named = ["Ada Quill: Glaciers retreat.", "Ben Ore: Why?", "Ada Quill: Warm water.", "Note: keep this."]
+    assert speaker_labels(named) == {"Ada Quill:"}  # a name that opens one line only may be a word

@@ -40,12 +40,44 @@ def _runs(text: str) -> list[str]:
     return [" ".join(tokens[i:i + RUN_ON_WORDS]) for i in range(0, len(tokens), RUN_ON_WORDS)]
 
 
+# Who speaks, written before a turn in transcripts made by people or other tools: "Ada Quill: ...",
+# "SPEAKER 2: ...", or initials ("LWK Yeah, we think ...").
+_TURN = re.compile(r"(?:^|(?<=[.!?] ))(?P<label>(?:[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2}|SPEAKER[ _]?\d+):|[A-Z]{2,4})"
+                   r"\s+(?=[A-Z0-9\"'“(])", re.M)
+
+
+def speaker_labels(texts: Sequence[str]) -> set[str]:
+    """The speaker labels that open turns in these segment texts (at a segment's start or after a
+    sentence's end): a name with a colon that opens two turns or more, or initials that open turns
+    and never occur anywhere else in the transcript (an acronym such as "GPT" is said inside sentences)."""
+    whole = "\n".join(texts)
+    opening: dict[str, int] = {}
+    for match in _TURN.finditer(whole):
+        label = match.group("label")
+        opening[label] = opening.get(label, 0) + 1
+    labels = set()
+    for label, count in opening.items():
+        if label.endswith(":"):
+            if count >= 2:
+                labels.add(label)
+        elif len(re.findall(rf"(?<![\w-]){re.escape(label)}(?![\w-])", whole)) == count:
+            labels.add(label)
+    return labels
+
+
+def _without_labels(text: str, labels: set[str]) -> str:
+    return _TURN.sub(lambda m: "" if m.group("label") in labels else m.group(0), text) if labels else text
+
+
 def transcript_sentences(segments: Sequence) -> list[Sentence]:
-    """Every sentence of the transcript, in order, rebuilt across segment boundaries."""
+    """Every sentence of the transcript, in order, rebuilt across segment boundaries; speaker labels
+    (:func:`speaker_labels`) are not part of what is said."""
     pieces: list[tuple[str, float]] = []
     buffer, buffer_start = "", None
-    for segment in segments:
-        text = " ".join(str(segment.text).split())
+    texts = [" ".join(str(segment.text).split()) for segment in segments]
+    labels = speaker_labels(texts)
+    for segment, text in zip(segments, texts):
+        text = _without_labels(text, labels)
         if not text:
             continue
         if buffer_start is None:
