@@ -252,6 +252,9 @@ def test_fragments_and_commands_are_not_statements():
     assert looks_complete("The varroa mite feeds on young bees and spreads viruses.")
     assert not looks_complete("The model was trained on the data of the.")
     assert not looks_complete("The company sold its cars mostly in.")
+    # a relative clause begun and never finished, unlike a wh-clause ending on its verb
+    assert not looks_complete("Generative video can solve the window dressing problem that is.")
+    assert looks_complete("Nobody on the team could tell me what that is.")
 
 
 def test_a_sentence_may_end_on_a_pronoun_a_copula_or_a_stranded_preposition():
@@ -318,7 +321,8 @@ def test_pleasantries_are_not_statements():
 def test_the_host_presenting_the_episode_or_asking_in_a_statement_is_not_a_point():
     for text in ("Now, without further ado, here's my conversation about glacier retreat with Ada Quill.",
                  "I don't love fully automated surveys, but I wonder if you have a vision for a hybrid approach.",
-                 "Walk us through how the ice cores are drilled and stored in the lab."):
+                 "Walk us through how the ice cores are drilled and stored in the lab.",
+                 "Perfect transition to what have you learned about hiring glaciologists for the field team."):
         [sentence] = transcript_sentences([Segment(0, 5, text)])
         assert not is_candidate(sentence), text
     [said] = transcript_sentences([Segment(0, 5, "Ice cores are drilled in winter and stored at minus thirty degrees.")])

@@ -87,7 +87,8 @@ _QUESTION_START = re.compile(
 # A question put as a statement, anywhere in it: the host asks the guest ("... but I wonder if you have a
 # vision for ...", "Walk us through ...").
 _ASKS = re.compile(r"\bI (?:wonder|was wondering|'m curious|am curious) (?:if|whether|how|what|why|about)\b|"
-                   r"\b(?:tell|walk) (?:me|us) (?:about|through)\b", re.I)
+                   r"\b(?:tell|walk) (?:me|us) (?:about|through)\b|"
+                   r"\b(?:what|how|why|where|when) (?:have|do|did|would|will|could|can|are|were) you\b", re.I)
 # Pleasantries of a conversation: true, and never a point of it.
 _PLEASANTRY = re.compile(
     r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much |very much |a lot |again )?for (?:having|joining|coming|being|"
@@ -124,6 +125,8 @@ _DANGLING_ALWAYS = frozenset("the a an and or but because of my your their our i
 # "you can go on and on."), when a wh-word or relative clause came before it, or (a preposition) after a verb.
 _DANGLING_COPULA = frozenset("is are was were be".split())
 _DANGLING_PREPOSITION = frozenset("to with for in on at by from as like so about into".split())
+_RELATIVE = frozenset("that which who".split())
+_WH = frozenset("what which who whom where when how why whatever wherever".split())
 _CLAUSE_BEFORE = re.compile(r"\b(?:what|which|who|whom|where|when|how|why|whatever|wherever|that|than|as)\b", re.I)
 
 
@@ -136,6 +139,9 @@ def dangles(text: str) -> bool:
     if last in _DANGLING_ALWAYS:
         return True
     if last in _DANGLING_COPULA:
+        # "... what it is." ends; "... the problem that is." stops where its relative clause begins
+        if len(tokens) > 2 and tokens[-2] in _RELATIVE and tokens[-3] not in _WH:
+            return True
         return not _CLAUSE_BEFORE.search(before)
     if last in _DANGLING_PREPOSITION:
         previous = tokens[-2] if len(tokens) > 1 else ""
