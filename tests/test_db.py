@@ -117,7 +117,7 @@ def test_every_connection_gets_wal_a_busy_timeout_and_foreign_keys(tmp_path):
 def test_one_library_serves_many_threads_each_with_its_own_connection(tmp_path):
     library = Library(tmp_path)
     errors: list[BaseException] = []
-    connections: set[int] = set()
+    connections: list[sqlite3.Connection] = []  # the objects, kept alive: an id() may be reused after one is freed
     lock = threading.Lock()
 
     def work(number: int) -> None:
@@ -127,7 +127,7 @@ def test_one_library_serves_many_threads_each_with_its_own_connection(tmp_path):
                 assert library.search("pollination")
                 assert library.page(limit=5).total >= 1
             with lock:
-                connections.add(id(library.database.connection))
+                connections.append(library.database.connection)
         except BaseException as error:  # noqa: BLE001 (reported below)
             errors.append(error)
 
@@ -137,7 +137,7 @@ def test_one_library_serves_many_threads_each_with_its_own_connection(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(connections) == 6
+    assert len({id(connection) for connection in connections}) == 6
     assert library.page().total == 30
     # The connections of threads that have ended are closed as new ones open.
     library.database.connection  # this thread's, kept
