@@ -343,8 +343,8 @@ class Library:
                 def kept(column: str, new):
                     return new if new is not None else (previous[column] if previous else None)
 
-                stored = kept("summary_json", None)
-                spans = (summary.skipped if summary is not None else _stored_skipped(stored) if stored
+                stored_summary = kept("summary_json", None)
+                spans = (summary.skipped if summary is not None else _stored_skipped(stored_summary) if stored_summary
                          else found_ads or [])
                 ads = ad_flags(rows, spans)
 

@@ -236,13 +236,10 @@ def timed_spans(spans: Sequence[AdSpan], sentences: Sequence["Sentence"], durati
     end); an untimed transcript's spans are 0-0 (its summary still left them out, but no passage of
     the library can be placed inside one)."""
     from ..records import Skipped
+    from .sentences import run_times
 
-    out = []
-    for span in spans:
-        start = sentences[span.first].start if has_timings else 0.0
-        end = (sentences[span.last + 1].start if span.last + 1 < len(sentences) else duration) if has_timings else 0.0
-        out.append(Skipped(start, end, "ad or call to action"))
-    return out
+    return [Skipped(*run_times(sentences, span.first, span.last + 1, duration, has_timings), "ad or call to action")
+            for span in spans]
 
 
 def ad_reads(segments: Sequence, embedder=None) -> list["Skipped"]:

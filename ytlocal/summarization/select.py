@@ -127,7 +127,7 @@ _DANGLING_COPULA = frozenset("is are was were be".split())
 _DANGLING_PREPOSITION = frozenset("to with for in on at by from as like so about into".split())
 _RELATIVE = frozenset("that which who".split())
 _WH = frozenset("what which who whom where when how why whatever wherever".split())
-_CLAUSE_BEFORE = re.compile(r"\b(?:what|which|who|whom|where|when|how|why|whatever|wherever|that|than|as)\b", re.I)
+_CLAUSE_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(_WH | {'that', 'than', 'as'}))})\b", re.I)
 
 
 def dangles(text: str) -> bool:

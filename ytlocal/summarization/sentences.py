@@ -8,6 +8,7 @@ segments first; each keeps the start time of the segment it begins in.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -35,6 +36,15 @@ class Sentence:
         return self.text.endswith("?")
 
 
+def run_times(sentences: Sequence[Sentence], first: int, stop: int, duration: float,
+              has_timings: bool) -> tuple[float, float]:
+    """(start, end) of the sentences ``first`` to ``stop - 1``: from the first one's start to the start
+    of the sentence after them, the last run to ``duration``; (0, 0) in an untimed transcript."""
+    if not has_timings:
+        return 0.0, 0.0
+    return sentences[first].start, (sentences[stop].start if stop < len(sentences) else duration)
+
+
 def _runs(text: str) -> list[str]:
     tokens = text.split()
     return [" ".join(tokens[i:i + RUN_ON_WORDS]) for i in range(0, len(tokens), RUN_ON_WORDS)]
@@ -51,10 +61,7 @@ def speaker_labels(texts: Sequence[str]) -> set[str]:
     sentence's end): a name with a colon that opens two turns or more, or initials that open turns
     and never occur anywhere else in the transcript (an acronym such as "GPT" is said inside sentences)."""
     whole = "\n".join(texts)
-    opening: dict[str, int] = {}
-    for match in _TURN.finditer(whole):
-        label = match.group("label")
-        opening[label] = opening.get(label, 0) + 1
+    opening = Counter(match.group("label") for match in _TURN.finditer(whole))
     labels = set()
     for label, count in opening.items():
         if label.endswith(":"):

@@ -47,7 +47,7 @@ from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
 from .ads import excluded_indices, find_ad_spans, timed_spans
 from .meaning import Meaning
 from .select import SIGNALS, Choice, Selector, is_question, looks_complete, on_subject
-from .sentences import Sentence, transcript_sentences
+from .sentences import Sentence, run_times, transcript_sentences
 from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
 from ..text import NOT_CONTENT, content_words, first_person, is_looping, ngrams, split_sentences, words
 
@@ -500,8 +500,7 @@ class Summarizer:
             bullets = [s.point for s in statements if s.choice.section == number and id(s) not in key_ids]
             if not bullets:
                 continue
-            start = sentences[first].start if has_timings else 0.0
-            end = (sentences[last].start if last < len(sentences) else duration) if has_timings else 0.0
+            start, end = run_times(sentences, first, last, duration, has_timings)
             title = chapter_titles[number]
             if title:
                 heading, origin = title, "chapter"
