@@ -124,6 +124,20 @@ def test_checked_rewrites_are_kept_and_invented_ones_refused():
     assert all(p.source for p in summary.points)
 
 
+def test_a_joined_pair_is_rewritten_one_sentence_at_a_time():
+    # The model asked for one statement of two sentences would drop the short claim the pair was chosen for.
+    talk = TALK[:7] + ["Pesticides sprayed in bloom harm the colonies that pollinate every orchard.",
+                       "Timing is critical."] + TALK[8:]
+    asked = []
+
+    def rewrite(_sampling, user):
+        asked.append(data_of(user, "sentence"))
+        return data_of(user, "sentence")
+    summary, _backend, _session = summarize_with({"<sentence>": rewrite}, sentences=talk)
+    assert any("orchard. Timing is critical." in p.text for p in summary.points)
+    assert "Timing is critical." in asked and not any("orchard. Timing" in sentence for sentence in asked)
+
+
 def test_looping_answer_is_retried_with_stronger_penalties():
     def rewrite(sampling, user):
         if sampling.repeat_penalty < 1.2:

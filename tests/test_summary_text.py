@@ -8,7 +8,7 @@ from ytlocal.summarization.rewrite import verify_rewrite, verify_translation
 from ytlocal.summarization.salience import WordWeights
 from ytlocal.summarization.segment import section_count, topical_boundaries
 from ytlocal.summarization.ads import excluded_indices, find_ad_spans
-from ytlocal.summarization.select import Selector, is_candidate, looks_complete
+from ytlocal.summarization.select import Selector, is_candidate, looks_complete, short_claim
 from ytlocal.summarization.sentences import transcript_sentences
 from ytlocal.summarization.spoken import clean_spoken
 from ytlocal.text import content_words, words
@@ -290,6 +290,35 @@ def test_a_whole_claim_beats_a_short_fragment_of_the_same_subject():
     sentences = transcript_sentences([Segment(float(i), i + 1.0, t) for i, t in enumerate(lines)])
     [chosen] = Selector(sentences, [0], WordWeights(lines)).select(10)
     assert chosen.sentence.index == 1
+
+
+def test_a_short_claim_is_a_statement_that_stands_alone():
+    def sentence(text):
+        [found] = transcript_sentences([Segment(0, 5, text)])
+        return found
+    for text in ("Derisking is critical.", "Intelligence is a continuum.", "Self-play is amazingly powerful."):
+        assert short_claim(sentence(text)), text
+    for text in ("More than a hundred years.",  # an answer without its question: no claim of its own
+                 "That is very true.",  # leans on what came before
+                 "I am proud of it.", "You are right there.", "Is it critical?",
+                 "The varroa mite feeds on young bees and spreads viruses."):  # a candidate already
+        assert not short_claim(sentence(text)), text
+
+
+def test_a_short_claim_joins_the_sentence_it_closes():
+    # "Derisking is critical." is too short to be a candidate, and it is the point of the sentence
+    # before it: the two compete as one candidate, which says what neither says alone.
+    lines = _topic_text("bees", 12) + [
+        "With glacier research projects we never know which drilling campaign will work in advance.",
+        "Derisking is critical.",
+    ] + _topic_text("volcano", 12)
+    sentences = transcript_sentences([Segment(float(i), i + 1.0, t) for i, t in enumerate(lines)])
+    chosen = Selector(sentences, [0], WordWeights(lines)).select(400)
+    [joined] = [c for c in chosen if "Derisking is critical." in c.sentence.text]
+    assert joined.sentence.text.startswith("With glacier research projects")
+    assert [part.index for part in joined.parts] == [12, 13]
+    taken = [index for c in chosen for index in ([p.index for p in c.parts] or [c.sentence.index])]
+    assert len(taken) == len(set(taken))  # a sentence is chosen once, alone or in its pair
 
 
 def test_first_person_sentences_are_a_minority():

@@ -14,6 +14,10 @@ words), and the greedy choice repeats until the word budget is spent, with three
 - first-person sentences ("I was captivated by ...") are quotes more than statements: they lose a
   little, and past a fifth of the summary no more of them are taken (while others are left).
 
+A statement too short to be a candidate on its own can still be a whole claim ("Derisking is
+critical.", "Self-play is amazingly powerful."): it competes joined to the neighbour it closes or
+opens (:func:`short_claim`, :meth:`Selector._add_pairs`), as one candidate scored like any other.
+
 Generic chatter loses because its words are common; a host's set-up before a question, the question
 itself, ad reads (:mod:`.ads`, removed before this step) and sentence fragments are not candidates at all.
 
@@ -34,7 +38,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
 if TYPE_CHECKING:
@@ -177,6 +181,41 @@ def is_candidate(sentence: Sentence) -> bool:
     return len(set(content_words(text))) >= 4 and looks_complete(text)
 
 
+# A sentence that leans on the one before it: a connective, or a pronoun or "this"/"that" whose referent
+# the TL;DR does not carry ("On the other hand, ...", "This one, ...", "It's 20,000 in ...").
+_LEANS_BACK = re.compile(
+    r"^(?:on the other hand|in fact|however|but|and|or|so|also|then|still|plus|besides|otherwise|instead|"
+    r"anyway|which|because|that's why|this is why|that is why|"
+    r"(?:this|that|these|those|it|they|he|she|him|her|them)(?:'s|'re|'ll|'d)?)\b", re.I)
+
+
+def leans_back(text: str) -> bool:
+    """Whether a sentence leans on the one before it (see ``_LEANS_BACK``): it cannot stand alone in a
+    TL;DR, and leads the key points only after every statement of its section that can."""
+    return bool(_LEANS_BACK.match(text.lstrip("\"'“ ")))
+
+
+_COPULA = re.compile(r"\b(?:is|are|was|were)\b", re.I)
+
+
+def short_claim(sentence: Sentence) -> bool:
+    """A statement too short to be a candidate (3 to MIN_WORDS - 1 words) that is still a whole claim
+    of its own: "X is Y" ("Intelligence is a continuum.", "Derisking is critical."), two content words
+    or more, complete, standing on its own (nothing leaning back, no first person, no "you", nothing
+    vague). Alone it is too short to tell a reader much; joined to its neighbour (:meth:`Selector._add_pairs`)
+    it is often what that neighbour was leading to. Without the copula, short sentences are mostly
+    answers without their question ("More than a hundred years.") or fragments, and joining them lost
+    key points on the development cases (-2 of 192; with it +2)."""
+    text = sentence.text
+    if not text or not 3 <= len(words(text)) < MIN_WORDS or is_question(sentence):
+        return False
+    if _FILLER.search(text) or _PLEASANTRY.search(text) or not re.match(r"^[\"'“(]?[A-Z0-9]", text):
+        return False
+    if not _COPULA.search(text) or leans_back(text) or first_person(text) or _YOU.search(text) or _VAGUE.search(text):
+        return False
+    return len(set(content_words(text))) >= 2 and looks_complete(text)
+
+
 def _unsure_names(text: str, bare_tokens: set[str]) -> bool:
     """A name the transcript never says on its own: only as a possessive ("Hoganesh's", often a
     misheard name) or glued by a hyphen ("Marie-Gail"). A reader cannot check it; prefer other sentences."""
@@ -198,9 +237,10 @@ def term_pairs(text: str) -> list[str]:
 
 @dataclass
 class Choice:
-    sentence: Sentence
+    sentence: Sentence  # a joined choice: one Sentence holding both texts, with the first one's index and time
     section: int
     value: float  # what the sentence is worth alone (for ranking the key points)
+    parts: tuple[Sentence, ...] = ()  # the transcript sentences a joined choice is made of (empty: just sentence)
 
 
 # ------------------------------------------------------------------------------- the piece
@@ -366,8 +406,50 @@ class Selector:
                 factor *= signal(sentence, piece)
             self.factor[sentence.index] = factor
             self.length[sentence.index] = len(words(sentence.text))
-        self.coverage = _MeaningCoverage(piece, list(self.candidates), excluded) \
+        # The transcript sentences each candidate is made of: itself, or two for a joined pair.
+        self.members: dict[int, tuple[int, ...]] = {index: (index,) for index in self.candidates}
+        self._add_pairs(excluded, signals)
+        self.coverage = _MeaningCoverage(piece, list(self.candidates), excluded, self.members,
+                                         [sum(self.concepts[c].values()) for c in self.candidates]) \
             if coverage and piece.meaning is not None and self.candidates else None
+
+    def _add_pairs(self, excluded: set[int], signals: Sequence[Signal]) -> None:
+        """Two adjacent sentences of one answer as one more candidate, where one is a :func:`short_claim`:
+        a candidate followed by the short claim that closes it ("I always say with AI engineering, we
+        don't know what's going to work in advance. Derisking is critical."), or a short claim followed
+        by a candidate that leans on it ("Self-play is amazingly powerful. That goes way back to Arthur
+        Samuel ..."). A short claim followed by a sentence that does not lean on it is left alone: the
+        next sentence is as often a new subject ("The rate of improvement is exponential. One of the
+        other design choices ...", which lost key points when joined).
+
+        The pair is scored like any candidate (its concepts over its words plus LENGTH_OFFSET); its
+        factor is the signals' of the joined text, each at the worse of the two sentences' positions
+        (a set-up before a question stays one). Choosing it closes both sentences; choosing either
+        alone closes the pair. Keyed after the sentence indices: ``len(sentences) + first``."""
+        count = len(self.sentences)
+        for first in range(count - 1):
+            a, b = self.sentences[first], self.sentences[first + 1]
+            if first in excluded or first + 1 in excluded:
+                continue
+            if self.section_of[first] != self.section_of[first + 1] or self.answer_of[first] != self.answer_of[first + 1]:
+                continue
+            closes = first in self.candidates and short_claim(b)
+            opens = short_claim(a) and first + 1 in self.candidates and leans_back(b.text)
+            if not (closes or opens):
+                continue
+            text = f"{a.text} {b.text}"
+            if len(words(text)) > MAX_WORDS or max_ngram_repeats(text, 8) > 1:
+                continue
+            joined = Sentence(first, a.start, f"{a.raw} {b.raw}", text, a.stems + b.stems)
+            key = count + first
+            self.candidates[key] = joined
+            self.concepts[key] = concepts(joined, self.piece)
+            factor = 1.0
+            for signal in signals:
+                factor *= min(signal(replace(joined, index=index), self.piece) for index in (first, first + 1))
+            self.factor[key] = factor
+            self.length[key] = len(words(text))
+            self.members[key] = (first, first + 1)
 
     def _answers(self) -> dict[int, int]:
         """Each sentence's answer number: stretches between questions, long ones cut every ANSWER_SPAN_WORDS."""
@@ -400,9 +482,15 @@ class Selector:
             return []
         factor = np.array([self.factor[i] for i in order])
         cost = np.array([self.length[i] + LENGTH_OFFSET for i in order], dtype=float)
-        section_of = np.array([self.section_of[i] for i in order])
-        answer_of = np.array([self.answer_of[i] for i in order])
-        speaks = np.array([first_person(self.candidates[i].text) for i in order])
+        section_of = np.array([self.section_of[self.members[i][0]] for i in order])
+        answer_of = np.array([self.answer_of[self.members[i][0]] for i in order])
+        # The first-person share counts sentences, as a reader does: a pair is two, one of them or both first-person.
+        speaks = np.array([sum(first_person(self.sentences[m].text) for m in self.members[i]) for i in order], dtype=float)
+        units = np.array([len(self.members[i]) for i in order], dtype=float)
+        positions_of: dict[int, list[int]] = {}  # a transcript sentence: the candidates (itself, pairs) holding it
+        for number, index in enumerate(order):
+            for member in self.members[index]:
+                positions_of.setdefault(member, []).append(number)
         word_gain = np.array([sum(self.concepts[i].values()) for i in order])
         having_lists: dict[str, tuple[list[int], list[float]]] = {}
         for number, index in enumerate(order):
@@ -418,7 +506,7 @@ class Selector:
         open_ = np.ones(len(order), dtype=bool)
         covered: Counter = Counter()
         chosen: list[Choice] = []
-        used = first_person_count = 0
+        used = first_person_count = sentences_chosen = 0
         while open_.any() and used < budget_words:
             gain = word_gain
             if self.coverage is not None:
@@ -427,18 +515,22 @@ class Selector:
             value = factor * gain / cost
             value = value / (1 + section_used[section_of] / (share[section_of] + 1))
             value = value * SAME_ANSWER_FACTOR ** np.array([answers_used[a] for a in answer_of], dtype=float)
-            if chosen and (first_person_count + 1) / (len(chosen) + 1) > FIRST_PERSON_CAP:
-                value = np.where(speaks, value * FIRST_PERSON_OVER, value)
+            if chosen:
+                over = (speaks > 0) & ((first_person_count + speaks) / (sentences_chosen + units) > FIRST_PERSON_CAP)
+                value = np.where(over, value * FIRST_PERSON_OVER, value)
             value = np.where(open_, value, -np.inf)
             number = int(np.argmax(value))
             best = order[number]
-            open_[number] = False
+            for member in self.members[best]:  # a sentence is chosen once: alone or in a pair
+                open_[positions_of[member]] = False
             sentence = self.candidates[best]
-            chosen.append(Choice(sentence, int(section_of[number]), self.value(best)))
+            parts = tuple(self.sentences[m] for m in self.members[best]) if len(self.members[best]) > 1 else ()
+            chosen.append(Choice(sentence, int(section_of[number]), self.value(best), parts))
             used += self.length[best]
             section_used[section_of[number]] += self.length[best]
             answers_used[int(answer_of[number])] += 1
-            first_person_count += bool(speaks[number])
+            first_person_count += int(speaks[number])
+            sentences_chosen += int(units[number])
             for concept in self.concepts[best]:
                 covered[concept] += 1
                 # This concept is worth COVERED_DECAY as much as before to every candidate that has it.
@@ -466,7 +558,10 @@ class _MeaningCoverage:
     the facility-location gain sum_i w_i * max(0, sim(i, c) - covered_i) over every sentence i of the
     piece (ads excluded), scaled into the units of the word concepts so the two add up."""
 
-    def __init__(self, piece: Piece, candidates: list[int], excluded: set[int]):
+    def __init__(self, piece: Piece, candidates: list[int], excluded: set[int], members: dict[int, tuple[int, ...]],
+                 concept_totals: list[float]):
+        """``members``: the transcript sentences of each candidate (a pair's vector is the normalized
+        mean of its two); ``concept_totals``: each candidate's word-concept worth, for the scale."""
         import numpy as np
 
         vectors = piece.meaning.vectors
@@ -475,12 +570,14 @@ class _MeaningCoverage:
         self.weights /= max(1.0, float(self.weights.sum()))
         self.candidates = candidates
         self.column = {index: position for position, index in enumerate(candidates)}
-        similarity = vectors[self.rows] @ vectors[candidates].T  # sentences x candidates
+        columns = np.stack([vectors[list(members[c])].mean(axis=0) for c in candidates])
+        columns /= np.maximum(np.linalg.norm(columns, axis=1, keepdims=True), 1e-9)
+        similarity = vectors[self.rows] @ columns.T  # sentences x candidates
         self.similarity = np.clip(similarity, 0.0, None)
         self.covered = np.zeros(len(self.rows), dtype=np.float32)
         first = self._raw_gains()
         # One unit of meaning coverage is worth what the typical strong candidate's words are worth.
-        concept_totals = sorted((sum(concepts(piece.sentences[c], piece).values()) for c in candidates), reverse=True)
+        concept_totals = sorted(concept_totals, reverse=True)
         typical_words = concept_totals[len(concept_totals) // 10] if concept_totals else 1.0
         typical_meaning = float(np.sort(first)[::-1][len(first) // 10]) if len(first) else 1.0
         self.scale = MEANING_WEIGHT * typical_words / max(typical_meaning, 1e-6)

@@ -46,7 +46,7 @@ from .salience import WordWeights
 from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
 from .ads import excluded_indices, find_ad_spans, timed_spans
 from .meaning import Meaning
-from .select import SIGNALS, Choice, Selector, is_question, looks_complete, on_subject
+from .select import SIGNALS, Choice, Selector, is_question, leans_back, looks_complete, on_subject
 from .sentences import Sentence, run_times, transcript_sentences
 from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
 from ..text import NOT_CONTENT, content_words, first_person, is_looping, ngrams, split_sentences, words
@@ -72,20 +72,6 @@ _NOT_A_CLAIM = re.compile(
     r"\b(?:welcome|hello|hi,|hey|thanks?|thank you|my name is|my guest|joined by|the following is|"
     r"this is (?:the|a|my) (?:\w+ ){0,3}(?:podcast|show|episode|channel|conversation)|in this (?:episode|video|talk)|"
     r"today (?:we|i|my)|(?:honou?red|excited|delighted|thrilled) to|let's (?:get|dive|jump|start))\b", re.I)
-
-
-# A sentence that leans on the one before it: a connective, or a pronoun or "this"/"that" whose referent
-# the TL;DR does not carry ("On the other hand, ...", "This one, ...", "It's 20,000 in ...").
-_LEANS_BACK = re.compile(
-    r"^(?:on the other hand|in fact|however|but|and|or|so|also|then|still|plus|besides|otherwise|instead|"
-    r"anyway|which|because|that's why|this is why|that is why|"
-    r"(?:this|that|these|those|it|they|he|she|him|her|them)(?:'s|'re|'ll|'d)?)\b", re.I)
-
-
-def leans_back(text: str) -> bool:
-    """Whether a sentence leans on the one before it (see ``_LEANS_BACK``): it cannot stand alone in a
-    TL;DR, and leads the key points only after every statement of its section that can."""
-    return bool(_LEANS_BACK.match(text.lstrip("\"'“ ")))
 
 
 def tldr_problem(text: str) -> str | None:
@@ -246,8 +232,18 @@ class Summarizer:
 
     def rewrite(self, choice: Choice, sentences: Sequence[Sentence], weights: WordWeights) -> Point:
         """The model's clean statement of a chosen sentence when it passes the check, else the cleaned
-        sentence itself."""
-        sentence = choice.sentence
+        sentence itself. A choice of two sentences (a short claim and its neighbour, see
+        :meth:`.Selector.select`) is rewritten one sentence at a time: asked for one statement of both,
+        the model would drop the short claim the pair was chosen for."""
+        if choice.parts:
+            points = [self.rewrite_sentence(part, sentences, weights) for part in choice.parts]
+            origin = "llm" if any(point.origin == "llm" for point in points) else "extractive"
+            return Point(" ".join(point.text for point in points), points[0].start, origin,
+                         " ".join(point.source for point in points))
+        return self.rewrite_sentence(choice.sentence, sentences, weights)
+
+    def rewrite_sentence(self, sentence: Sentence, sentences: Sequence[Sentence], weights: WordWeights) -> Point:
+        """One transcript sentence as the model's checked statement, else as cleaned."""
         fallback = Point(sentence.text, sentence.start, "extractive", sentence.raw)
         answer = answer_line(self._generate(
             rewrite_messages(sentence.text, self.options.instructions, self.options.language), REWRITE_TOKENS))
