@@ -83,6 +83,11 @@ CLEANED = [
     ("Um, so yeah, the brain is, uh, a network of neurons.", "The brain is a network of neurons."),
     ("It's, it's a really hard problem, right?", "It's a hard problem."),
     ("We were, we had a plan to build the computer.", "We had a plan to build the computer."),
+    # A list said item by item is no false start: every item stays.
+    ("They have memory, they process information, they accomplish their goals.",
+     "They have memory, they process information, they accomplish their goals."),
+    ("Machines would need to have intention, have a goal, have some kind of self-awareness.",
+     "Machines would need to have intention, have a goal, have some self-awareness."),
     ("Like maybe we never build AGI, but we just make humans super great.",
      "Maybe we never build AGI, but we just make humans super great."),
     ("No, I think the cars will be autonomous.", "The cars will be autonomous."),

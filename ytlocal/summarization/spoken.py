@@ -78,6 +78,15 @@ _START_FRAGMENT = re.compile(r"^(?:it's|it is|it was|there's|there are|that's|th
                              r"we have|they're|they were|he's|she's|you're|you have)\s*,\s*(?=\w+(?:\s+\w+){3})", re.I)
 
 
+def _opens_list(word: str, text: str) -> bool:
+    """Whether ``word`` opens a list said item by item ("to have intention, have a goal, have some
+    self-awareness", "they have memory, they process information, they have goals"): three times or
+    more, twice after a comma. That is no false start, and every item stays."""
+    said = rf"{re.escape(word)}(?![\w'-])"
+    return len(re.findall(rf"(?<![\w'-]){said}", text, re.I)) >= 3 and \
+        len(re.findall(rf",\s*{said}", text, re.I)) >= 2
+
+
 def _capitalize(text: str) -> str:
     """The first letter in upper case, where it has one letter as upper case ("ß" stays)."""
     if not text:
@@ -116,7 +125,7 @@ def clean_spoken(sentence: str) -> str:
         text = _FRAMING.sub("", text)
         text = _HEDGES.sub("", text)
         text = _DOUBLED.sub(r"\1", text)
-        text = _FALSE_START.sub(r"\3", text)
+        text = _FALSE_START.sub(lambda m: m.group(0) if _opens_list(m.group(1), text) else m.group(3), text)
         text = re.sub(r"\s+([,.;:!?])", r"\1", text)
         text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
         text = _SPACE.sub(" ", text).strip(" ,;:-–—")
