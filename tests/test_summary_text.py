@@ -390,3 +390,14 @@ def test_speaker_labels_are_not_part_of_what_is_said():
     assert "And the GPT models predicted it?" in said and not any(s.startswith(("AQ", "BO")) for s in said)
     named = ["Ada Quill: Glaciers retreat.", "Ben Ore: Why?", "Ada Quill: Warm water.", "Note: keep this."]
     assert speaker_labels(named) == {"Ada Quill:"}  # a name that opens one line only may be a word
+
+
+def test_a_second_sentence_naming_the_same_people_adds_little():
+    # A name weighs much as a word (rare, concentrated in its section); once the summary has named them, a
+    # second sentence that mostly repeats the names loses to one that says something new (NAME_COVERED_DECAY).
+    lines = ["Bostrom and Yudkowsky warn that superintelligent machines could escape human control within decades.",
+             "Critics such as Bostrom and Yudkowsky keep arguing loudly in public debates.",
+             "Glaciers retreat when warm water melts their ice."]
+    sentences = transcript_sentences([Segment(float(i), i + 1.0, t) for i, t in enumerate(lines)])
+    chosen = Selector(sentences, [0], WordWeights(lines)).select(20)
+    assert [c.sentence.index for c in chosen] == [0, 2]
