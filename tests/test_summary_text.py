@@ -137,6 +137,13 @@ def test_rewrite_checks_words_names_numbers_and_echo():
     assert not verify_rewrite(original, "We have about 400,000 cars with the full sensor suite.").ok
 
 
+def test_a_rewrite_that_stops_mid_clause_is_refused():
+    original = "I think generative video has a lot of potential for solving that window dressing problem that creating videos have."
+    assert verify_rewrite(original, "Generative video has a lot of potential for solving the window dressing problem.").ok
+    check = verify_rewrite(original, "Generative video has a lot of potential for solving the window dressing problem that is.")
+    assert not check.ok and check.reason == "a fragment"
+
+
 def test_rewrite_must_keep_the_key_words():
     original = "Transcriptomics is the next layer up in the regulation, how much of the mRNA is produced."
     keys = ["mrna", "transcriptomic"]

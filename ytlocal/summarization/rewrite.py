@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..text import content_words, first_person, is_looping, names_and_numbers, negation_scopes, split_sentences, words
+from .select import looks_complete
 
 _ECHO = re.compile(r"\b(?:sentence|rewrite|rewritten|statement|transcript|speaker|here is|here's|"
                    r"the text|this text|original|paraphrase|summary|summari[sz]e|as an ai)\b|^[^:]{0,30}:", re.I)
@@ -51,6 +52,10 @@ def verify_rewrite(original: str, rewrite: str, context: Sequence[str] = (),
         return RewriteCheck(False, "echoes the prompt")
     if is_looping(text):
         return RewriteCheck(False, "repeats itself")
+    if not looks_complete(text):
+        # "... for solving that window dressing problem that creating videos have." came back as "...
+        # the window dressing problem that is.": every word from the source, and no claim left
+        return RewriteCheck(False, "a fragment")
     new_words, old_words = words(text), words(original)
     if len(new_words) < 5 or len(new_words) > len(old_words) + 4:
         return RewriteCheck(False, "too short or too long")
