@@ -401,22 +401,22 @@ class Selector:
         self.concepts: dict[int, dict[str, float]] = {}
         self.factor: dict[int, float] = {}
         self.length: dict[int, int] = {}
+        self.members: dict[int, tuple[int, ...]] = {}  # the transcript sentences of each: itself, or a joined pair
         for sentence in self.sentences:
             if sentence.index in excluded or not is_candidate(sentence):
                 continue
-            self.candidates[sentence.index] = sentence
-            self.concepts[sentence.index] = concepts(sentence, piece)
-            factor = 1.0
-            for signal in signals:
-                factor *= signal(sentence, piece)
-            self.factor[sentence.index] = factor
-            self.length[sentence.index] = len(words(sentence.text))
-        # The transcript sentences each candidate is made of: itself, or two for a joined pair.
-        self.members: dict[int, tuple[int, ...]] = {index: (index,) for index in self.candidates}
+            self._add(sentence.index, sentence, (sentence.index,), math.prod(signal(sentence, piece) for signal in signals))
         self._add_pairs(excluded, signals)
         self.coverage = _MeaningCoverage(piece, list(self.candidates), excluded, self.members,
                                          [sum(self.concepts[c].values()) for c in self.candidates]) \
             if coverage and piece.meaning is not None and self.candidates else None
+
+    def _add(self, key: int, sentence: Sentence, members: tuple[int, ...], factor: float) -> None:
+        self.candidates[key] = sentence
+        self.concepts[key] = concepts(sentence, self.piece)
+        self.factor[key] = factor
+        self.length[key] = len(words(sentence.text))
+        self.members[key] = members
 
     def _add_pairs(self, excluded: set[int], signals: Sequence[Signal]) -> None:
         """Two adjacent sentences of one answer as one more candidate, where one is a :func:`short_claim`:
@@ -446,15 +446,9 @@ class Selector:
             if len(words(text)) > MAX_WORDS or max_ngram_repeats(text, 8) > 1:
                 continue
             joined = Sentence(first, a.start, f"{a.raw} {b.raw}", text, a.stems + b.stems)
-            key = count + first
-            self.candidates[key] = joined
-            self.concepts[key] = concepts(joined, self.piece)
-            factor = 1.0
-            for signal in signals:
-                factor *= min(signal(replace(joined, index=index), self.piece) for index in (first, first + 1))
-            self.factor[key] = factor
-            self.length[key] = len(words(text))
-            self.members[key] = (first, first + 1)
+            factor = math.prod(min(signal(replace(joined, index=index), self.piece) for index in (first, first + 1))
+                               for signal in signals)
+            self._add(count + first, joined, (first, first + 1), factor)
 
     def _answers(self) -> dict[int, int]:
         """Each sentence's answer number: stretches between questions, long ones cut every ANSWER_SPAN_WORDS."""
