@@ -23,6 +23,29 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_MODELS = ("whisper-tiny.en", "smollm2-135m-instruct", "minilm-l6-v2")
 
 
+def pytest_sessionstart(session):
+    """Before any test loads llama.cpp into this process: one tiny generation and one embedding with
+    the test models in a child process. On a CPU where llama.cpp crashes, the run stops here with one
+    line naming the signal and the CPU's features, instead of a segfault that kills pytest mid-run
+    and reports nothing. Skipped when the test models are not installed (scripts/test.sh installs
+    them before pytest starts)."""
+    from ytlocal.errors import YtlocalError
+    from ytlocal.runtime.native import probe
+
+    root = checkout_models_dir()
+    if root is None:
+        return
+    try:
+        store = ModelStore(root)
+        chat = store.resolve("smollm2-135m-instruct", "llm").path
+        embedding = store.resolve("minilm-l6-v2", "embedding").path
+    except YtlocalError:
+        return
+    result = probe(chat, embedding)
+    if result.crashed:
+        pytest.exit(f"llama.cpp smoke check: {result.detail}", returncode=3)
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory, monkeypatch):
     """No test reads or writes the real user's config, data or cache folders."""

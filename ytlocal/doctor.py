@@ -70,8 +70,35 @@ def _llama_cpp() -> Check:
     info = info.decode("utf-8", "replace") if isinstance(info, bytes) else str(info)
     features = sorted(set(re.findall(r"([A-Z][A-Z0-9_]+) = 1", info)))
     gpu = bool(llama_cpp.llama_supports_gpu_offload())
-    detail = f"CPU features: {', '.join(features) or 'none reported'}; GPU offload: {'yes' if gpu else 'no'}"
+    from .runtime.native import load_policy
+
+    detail = (f"CPU features: {', '.join(features) or 'none reported'}; GPU offload: {'yes' if gpu else 'no'}; "
+              f"{load_policy().note}")
     return Check(OK, "llama.cpp", detail)
+
+
+def _llama_cpp_runs(settings: Settings, store: ModelStore, llm_name: str) -> Check:
+    """One tiny generation and one embedding with the models in use, in a child process, so that a
+    native crash (llama.cpp on a CPU it mishandles) shows here as a failed check, not a dead doctor."""
+    from .runtime.llm import gpu_layers
+    from .runtime.native import cpu_features, probe
+
+    paths = {}
+    for kind, name in (("chat", llm_name), ("embedding", settings.embedding_model)):
+        try:
+            paths[kind] = store.resolve(name, "llm" if kind == "chat" else "embedding").path
+        except YtlocalError:
+            pass  # reported by the model checks
+    if not paths:
+        return Check(WARN, "llama.cpp run", f"no model installed to run ({cpu_features()})",
+                     "ytlocal models pull smollm2-135m-instruct minilm-l6-v2")
+    result = probe(paths.get("chat"), paths.get("embedding"), n_gpu_layers=gpu_layers(settings.llm_gpu_layers))
+    if result.ok:
+        return Check(OK, "llama.cpp run", result.detail)
+    fix = ("report this line with `ytlocal --version`; meanwhile another llama-cpp-python build may run here: "
+           "pip install --force-reinstall --no-cache-dir llama-cpp-python") if result.crashed else \
+        "reinstall: pip install --force-reinstall --no-cache-dir llama-cpp-python"
+    return Check(FAIL, "llama.cpp run", result.detail, fix)
 
 
 def _ctranslate2(settings: Settings) -> Check:
@@ -151,6 +178,7 @@ def _models(settings: Settings, store: ModelStore, reason: str) -> list[Check]:
         why = f"; {llm_reason}" if kind == "llm" else ""
         checks.append(Check(OK, label, f"{resolved.name} installed and verified ({trust}{why}) at {resolved.path}"))
     checks.append(_embedding_model(store, settings.embedding_model))
+    checks.append(_llama_cpp_runs(settings, store, llm_name))
     checks.append(_llm_recommendation(store, llm_name))
     return checks
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from ..errors import ModelError
+from .native import ensure_native_runs, policy_applied
 
 if TYPE_CHECKING:
     import numpy as np
@@ -102,6 +103,7 @@ class LlamaEmbedder:
         # even load (llama.cpp aborts the process), so the GGUF's header is read first.
         trained = gguf_context_length(path)
         self.max_tokens = min(requested, trained) if trained else requested
+        ensure_native_runs(path, "embedding", n_gpu_layers)  # a crash is an error here, not a dead process
         with offline_model_load():
             self._llama = self._open(path, self.max_tokens, n_gpu_layers)
         pooling = self._llama.pooling_type()
@@ -119,10 +121,11 @@ class LlamaEmbedder:
         try:
             # A non-causal model needs the whole sequence in one micro-batch: all three sizes are the
             # longest sequence. flash_attn off, as for the LLM: results independent of the thread count.
-            return self._llama_cpp.Llama(
-                model_path=str(path), embedding=True, n_ctx=tokens, n_batch=tokens, n_ubatch=tokens,
-                n_threads=self.threads, n_threads_batch=self.threads, n_gpu_layers=n_gpu_layers,
-                flash_attn=False, verbose=False)
+            with policy_applied():  # the same weights' layout on every CPU (see runtime/native.py)
+                return self._llama_cpp.Llama(
+                    model_path=str(path), embedding=True, n_ctx=tokens, n_batch=tokens, n_ubatch=tokens,
+                    n_threads=self.threads, n_threads_batch=self.threads, n_gpu_layers=n_gpu_layers,
+                    flash_attn=False, verbose=False)
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"llama.cpp cannot load {path} as an embedding model ({error}); check it "
                              f"with `ytlocal models verify`, or pull it again") from error

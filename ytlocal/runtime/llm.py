@@ -23,6 +23,7 @@ from ..errors import ModelError
 from ..offline import offline_model_load
 from ..registry import ResolvedModel
 from ..store import atomic_write_json, read_json
+from .native import ensure_native_runs, policy_applied
 
 log = logging.getLogger(__name__)
 DEFAULT_N_CTX = 2048
@@ -187,9 +188,12 @@ class LlamaBackend:
         threads_used = threads or physical_cores()
 
         def open_model(context: int):
-            return llama_cpp.Llama(model_path=str(model.path), n_ctx=context, n_threads=threads_used,
-                                   n_threads_batch=threads_used, n_batch=PROMPT_BLOCK, n_gpu_layers=self.n_gpu_layers,
-                                   flash_attn=False, seed=0, verbose=False)
+            with policy_applied():  # the same weights' layout on every CPU (see runtime/native.py)
+                return llama_cpp.Llama(model_path=str(model.path), n_ctx=context, n_threads=threads_used,
+                                       n_threads_batch=threads_used, n_batch=PROMPT_BLOCK,
+                                       n_gpu_layers=self.n_gpu_layers, flash_attn=False, seed=0, verbose=False)
+
+        ensure_native_runs(model.path, "chat", self.n_gpu_layers)  # a crash is an error here, not a dead process
 
         try:
             self.llama = open_model(requested)
