@@ -27,6 +27,13 @@ class Case:
     path: Path
 
     @property
+    def development(self) -> bool:
+        """One of the four talks in data/eval that ytlocal's hand-set constants (selection's decays,
+        caps, costs; the fusion's k) were screened on before the cases in data/ads existed: figures
+        there are not held out from that tuning."""
+        return self.path.parent.name == "eval"
+
+    @property
     def has_keypoints(self) -> bool:
         return (self.path / "keypoints.json").is_file()
 
