@@ -133,7 +133,11 @@ def test_summary_of_a_file_named_transcript_has_a_subject_title_tldr_and_tags(ru
     tags = re.search(r"^tags: \[(.*)\]$", text, re.M).group(1)
     assert len(tags.split(",")) >= 4 and not re.search(r'"(?:like|actual|harder|really)"', tags), tags
     tldr = text.split("## TL;DR", 1)[1].split("##", 1)[0].strip()
-    assert tldr.startswith("This talk covers ")
+    assert "covers" not in tldr  # claims, never a "This talk covers ..." template
+    from ytlocal.summarization.summarizer import tldr_problem
+    from ytlocal.text import split_sentences
+    claims = split_sentences(tldr)
+    assert 3 <= len(claims) <= 5 and all(tldr_problem(claim) is None for claim in claims), claims
     assert not re.search(r"\b(?:I|my|we|Loomly|Patreon)\b", tldr), tldr
     assert "Loomly" not in text and "Patreon" not in text.split("---", 2)[2]
 

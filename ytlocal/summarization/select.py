@@ -173,6 +173,28 @@ def looks_complete(text: str) -> bool:
     return parts_of_speech(tokens[0]) != frozenset({"VERB"})
 
 
+_AUXILIARIES = frozenset("""is are was were be been being am has have had do does did can could will would shall
+should may might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't can't couldn't won't
+wouldn't shouldn't it's that's there's he's she's they're we're""".split())
+_DETERMINERS = frozenset("the a an this that these those its their his her our your my some any every each".split())
+
+
+def has_verb(text: str) -> bool:
+    """Whether a sentence has a verb that makes it a statement: an auxiliary or copula, a word that can
+    only be a verb, or an -ed/-s form that does not follow a determiner ("the release" is a noun)."""
+    tokens = words(text)
+    for position, token in enumerate(tokens):
+        if token in _AUXILIARIES:
+            return True
+        kinds = parts_of_speech(token)
+        if kinds == frozenset({"VERB"}) and not token.endswith("ing"):  # "tuning" alone says nothing happened
+            return True
+        if "VERB" in kinds and token.endswith(("ed", "es", "s")) and \
+                (position == 0 or tokens[position - 1] not in _DETERMINERS):
+            return True
+    return False
+
+
 def is_candidate(sentence: Sentence) -> bool:
     """Whether a cleaned sentence could stand as a summary point on its own."""
     text = sentence.text
@@ -190,7 +212,8 @@ def is_candidate(sentence: Sentence) -> bool:
 # the TL;DR does not carry ("On the other hand, ...", "This one, ...", "It's 20,000 in ...").
 _LEANS_BACK = re.compile(
     r"^(?:on the other hand|in fact|however|but|and|or|so|also|then|still|plus|besides|otherwise|instead|"
-    r"anyway|which|because|that's why|this is why|that is why|"
+    r"anyway|which|because|that's why|this is why|that is why|yet|though|thus|hence|therefore|meanwhile|likewise|"
+    r"similarly|nor|whereas|too|"
     r"(?:this|that|these|those|it|they|he|she|him|her|them)(?:'s|'re|'ll|'d)?)\b", re.I)
 
 

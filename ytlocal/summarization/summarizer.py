@@ -46,7 +46,7 @@ from .salience import WordWeights
 from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
 from .ads import excluded_indices, find_ad_spans, timed_spans
 from .meaning import Meaning
-from .select import SIGNALS, Choice, Selector, is_question, leans_back, looks_complete, on_subject
+from .select import SIGNALS, Choice, Selector, has_verb, leans_back, looks_complete, on_subject
 from .sentences import Sentence, run_times, transcript_sentences
 from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
 from ..text import NOT_CONTENT, content_words, first_person, is_looping, ngrams, split_sentences, words
@@ -66,7 +66,6 @@ _ENGLISH = {"en", "english", "en-us", "en-gb"}
 
 
 TAG_COUNT = 5
-INTRO_PHRASES = 3
 # What a TL;DR never is: a greeting, a self-introduction, the host announcing the episode, a thank-you.
 _NOT_A_CLAIM = re.compile(
     r"\b(?:welcome|hello|hi,|hey|thanks?|thank you|my name is|my guest|joined by|the following is|"
@@ -94,28 +93,6 @@ def tldr_problem(text: str) -> str | None:
     if not looks_complete(text) or not has_verb(text):
         return "a fragment"
     return None
-
-
-_AUXILIARIES = frozenset("""is are was were be been being am has have had do does did can could will would shall
-should may might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't can't couldn't won't
-wouldn't shouldn't it's that's there's he's she's they're we're""".split())
-_DETERMINERS = frozenset("the a an this that these those its their his her our your my some any every each".split())
-
-
-def has_verb(text: str) -> bool:
-    """Whether a sentence has a verb that makes it a statement: an auxiliary or copula, a word that can
-    only be a verb, or an -ed/-s form that does not follow a determiner ("the release" is a noun)."""
-    tokens = words(text)
-    for position, token in enumerate(tokens):
-        if token in _AUXILIARIES:
-            return True
-        kinds = parts_of_speech(token)
-        if kinds == frozenset({"VERB"}) and not token.endswith("ing"):  # "tuning" alone says nothing happened
-            return True
-        if "VERB" in kinds and token.endswith(("ed", "es", "s")) and \
-                (position == 0 or tokens[position - 1] not in _DETERMINERS):
-            return True
-    return False
 
 
 def tag_problem(tag: str) -> str | None:
@@ -338,18 +315,7 @@ class Summarizer:
             sentences.append(sentence)
             if len(sentences) >= count:
                 break
-        return sentences if len(sentences) >= min(2, count) else None
-
-    def tldr_intro(self, subject: Sequence[str], conversation: bool) -> str | None:
-        """The TL;DR's first sentence: what the piece is and what it covers, from its leading key
-        phrases ("This conversation covers analogy, Copycat and self-driving cars."). English only."""
-        if self.translating or self.transcript_language != "en" or (self.options.language or "en").lower() not in _ENGLISH:
-            return None
-        named = list(subject[:INTRO_PHRASES])
-        if not named:
-            return None
-        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
-        return f"This {'conversation' if conversation else 'talk'} covers {listed}."
+        return sentences if len(sentences) >= min(3, count) else None
 
     # -- everything
 
@@ -406,7 +372,8 @@ class Summarizer:
         written = sum(1 for s in statements if s.point.origin == "llm")
 
         # reduce: key points lead, the rest stays in its section
-        tldr_count = 2 if minutes < 20 else 3
+        # The TL;DR is claims only (no "This talk covers ..." template): 3 sentences, 4 from 20 minutes, 5 from an hour.
+        tldr_count = 3 if minutes < 20 else 4 if minutes < 60 else 5
         # Room for a TL;DR taken from the key points, should the model's not hold up.
         key_count = max(1, min(self.length.key_points(minutes) + tldr_count, max(3, len(statements) // 2)))
         key_ids = self._key_points(statements, key_count)
@@ -430,9 +397,7 @@ class Summarizer:
             key_ids -= lead_ids
             key_points = [s.point for s in statements if id(s) in key_ids]
             statements = [s for s in statements if id(s) not in lead_ids]
-        conversation = sum(1 for s in sentences if is_question(s)) >= max(3, 0.03 * len(sentences))
-        intro = self.tldr_intro(subject, conversation)
-        tldr = ([intro] if intro else []) + claims
+        tldr = claims
         sections = self._build_sections(sentences, starts, chapter_titles, statements, key_ids, phrases,
                                         duration, has_timings)
         file_stem = file_stem if media_title is None else None
