@@ -62,8 +62,6 @@ def test_exact_words_stay_on_top_for_a_quoted_phrase_and_a_name(tmp_path, embedd
     """Vectors and the fusion alone put meadows above two long passages that only name a company
     "Wild Flowers"; when the phrase is quoted, or the query is a name, every passage that holds the
     words comes first, whatever it is about."""
-    from ytlocal.library import FUSION
-
     meadows = {f"meadow{i}": text for i, text in enumerate([
         "In spring the meadow is full of poppies, daisies and cornflowers. Butterflies visit the blossoms all day.",
         "Blossoms cover the hillside in May: buttercups, clover and bluebells grow untended along the hedges.",
@@ -87,8 +85,7 @@ def test_exact_words_stay_on_top_for_a_quoted_phrase_and_a_name(tmp_path, embedd
         video_of = dict(library.database.execute("SELECT id, video_id FROM passages").fetchall())
         expected = {f"youtube-{name}" for name in holders}
         for query in ('"wild flowers"', "Wild Flowers"):
-            plain = FUSION([i for i, _ in library._by_words(query, None, 50, True)],
-                           [i for i, _ in library._by_meaning(query, None, 50, True)])
+            plain, _ = library._fused(query, None, 50)
             assert {video_of[i] for i, _ in plain[:len(expected)]} != expected  # the fusion alone would not
             hits = library.search(query, limit=10)
             assert {hit.video_id for hit in hits[:len(expected)]} == expected, query
