@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
-"""Benchmark: retrieval for `ytlocal search` / `ytlocal ask` on the development cases, and `ask`'s answers.
+"""Benchmark: retrieval for `ytlocal search` / `ytlocal ask` on questions nobody tuned on, and `ask`'s answers.
 
-    .venv/bin/python scripts/bench_ask.py [--ask 15] [--scale 0] [--stores 0]
+    .venv/bin/python scripts/bench_ask.py [--sets own,new] [--cache /tmp/search-cache] [--ask 15] [--scale 0]
 
-Indexes the development transcripts (`.srt`) of ../shared/data/eval/ named in
-scripts/data/ask_questions.json into one fresh library, with sentence vectors (all-MiniLM-L6-v2, the
-`minilm-l6-v2` test model) when it is installed, and asks its hand-written questions (20 per case,
-most of them paraphrased: they share few words with the transcript). Each question names a key
-point of its case; the right passages are those where, together with their neighbours, every regex
-group of that key point matches (the span of the transcript that holds the answer). Prints recall@1
-and recall@5 of a right passage (all questions, paraphrased, same words) for bm25 alone, vectors
-alone and fusions of the two (their weights), search latency, and for --ask N questions (spread over
-the cases) the share of grounded answers from the default LLM and ask's latency.
+Two groups of questions: the project's own (scripts/data/ask_questions.json: 20 hand-written questions
+for each development case of ../shared/data/eval/, most of them paraphrased; each names a key point,
+whose answer lines are every smallest run of at most 5 transcript.txt lines where all the point's regex
+groups match) and the new ones (the four cases of ../shared/data/ads/ with a questions.json: 10 each,
+7 paraphrased and 3 in the transcript's words, with the lines that answer them). Every case's
+`transcript.srt` is added to one fresh library with Library.add, as a user adds a transcript (the
+passages ytlocal makes, sentence vectors from the `minilm-l6-v2` model when installed); a hit is a
+passage of the top 5 (top 1) whose time overlaps the answer lines' cues.
+
+Prints recall@1 and recall@5 of paraphrased and same-words questions per set (the project's own, each
+new case, the new cases together) for bm25 alone, vectors alone, reciprocal rank fusions and score
+blends over a grid of settings; then the held-out table: for each family the setting picked on one
+group (paraphrased recall@5, then paraphrased recall@1, then same-words recall@5) and its figures on
+the other group, both ways, and pooled; then leave one show out within the new cases; search
+latency; with --ask N, the share of grounded answers from the default LLM.
 
 --scale N also builds a synthetic library of N one-hour transcripts (720 five-second segments of
 12 words drawn from a development transcript, ~144 passages each) and times search in it. Its
@@ -316,20 +322,29 @@ def pick(rows: list[dict], chosen: list[Method]) -> Method:
 
 
 def held_out(rows: list[dict], chosen: list[Method], groups: dict[str, list[dict]]) -> None:
-    """For each group: the setting of each family picked on the other groups, reported on this one."""
+    """For each group: the setting of each family picked on the other groups, reported on this one;
+    then each family's held-out figures pooled over every group (which family wins held out)."""
     families = list(dict.fromkeys(m.family for m in chosen))
     print("| judged on | tuned on | family | setting picked | paraphrased r@1 | paraphrased r@5 | same words r@1 "
           "| same words r@5 |")
     print("|---|---|---|---|---|---|---|---|")
+    pooled: dict[str, list[dict]] = {}
     for judged, judged_rows in groups.items():
         tuning = [r for name, g in groups.items() if name != judged for r in g]
         tuned_on = " + ".join(name for name in groups if name != judged)
         for family in families + ["any"]:
             candidates = [m for m in chosen if family in ("any", m.family)]
             best = pick(tuning, candidates)
+            pooled.setdefault(family, []).extend(dict(r, hits={"held out": r["hits"][best.name]}) for r in judged_rows)
             print(f"| {judged} | {tuned_on} | {family} | {best.name} | "
                   + " | ".join(cell(recall(judged_rows, best.name, d, p)) for p, d in ((True, 1), (True, 5),
                                                                                      (False, 1), (False, 5))) + " |")
+    print(f"\nEach group judged by the settings picked on the others, pooled ({len(rows)} questions):\n")
+    print("| family | paraphrased r@1 | paraphrased r@5 | same words r@1 | same words r@5 |")
+    print("|---|---|---|---|---|")
+    for family, judged_rows in pooled.items():
+        print(f"| {family} | " + " | ".join(cell(recall(judged_rows, "held out", d, p)) for p, d in (
+            (True, 1), (True, 5), (False, 1), (False, 5))) + " |")
 
 
 def synthetic_vectors(sample, count: int, rng):
