@@ -128,7 +128,7 @@ class Blend:
     (``scripts/bench_ask.py``)."""
 
     context: float = 0.25
-    words: float = 0.3
+    words: float = 0.2
     depth: int = 20  # candidates from the top of each list (15-50 found the same in scripts/bench_ask.py)
 
     def score(self, cosine: float, coverage: float) -> float:
