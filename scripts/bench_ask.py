@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
-"""Benchmark: retrieval for `ytlocal search` / `ytlocal ask` on the development cases, and `ask`'s answers.
+"""Benchmark: retrieval for `ytlocal search` / `ytlocal ask` on questions nobody tuned on, and `ask`'s answers.
 
-    .venv/bin/python scripts/bench_ask.py [--ask 15] [--scale 0] [--stores 0]
+    .venv/bin/python scripts/bench_ask.py [--sets own,new] [--cache /tmp/search-cache] [--ask 15] [--scale 0]
 
-Indexes the development transcripts (`.srt`) of ../shared/data/eval/ named in
-scripts/data/ask_questions.json into one fresh library, with sentence vectors (all-MiniLM-L6-v2, the
-`minilm-l6-v2` test model) when it is installed, and asks its hand-written questions (20 per case,
-most of them paraphrased: they share few words with the transcript). Each question names a key
-point of its case; the right passages are those where, together with their neighbours, every regex
-group of that key point matches (the span of the transcript that holds the answer). Prints recall@1
-and recall@5 of a right passage (all questions, paraphrased, same words) for bm25 alone, vectors
-alone and fusions of the two (their weights), search latency, and for --ask N questions (spread over
-the cases) the share of grounded answers from the default LLM and ask's latency.
+Two groups of questions: the project's own (scripts/data/ask_questions.json: 20 hand-written questions
+for each development case of ../shared/data/eval/, most of them paraphrased; each names a key point,
+whose answer lines are every smallest run of at most 5 transcript.txt lines where all the point's regex
+groups match) and the new ones (the four cases of ../shared/data/ads/ with a questions.json: 10 each,
+7 paraphrased and 3 in the transcript's words, with the lines that answer them). Every case's
+`transcript.srt` is added to one fresh library with Library.add, as a user adds a transcript (the
+passages ytlocal makes, sentence vectors from the `minilm-l6-v2` model when installed); a hit is a
+passage of the top 5 (top 1) whose time overlaps the answer lines' cues.
+
+Prints recall@1 and recall@5 of paraphrased and same-words questions per set (the project's own, each
+new case, the new cases together) for bm25 alone, vectors alone, reciprocal rank fusions and score
+blends over a grid of settings; then the held-out table: for each family the setting picked on one
+group (paraphrased recall@5, then paraphrased recall@1, then same-words recall@5) and its figures on
+the other group, both ways, and pooled; then leave one show out within the new cases; search
+latency; with --ask N, the share of grounded answers from the default LLM.
 
 --scale N also builds a synthetic library of N one-hour transcripts (720 five-second segments of
 12 words drawn from a development transcript, ~144 passages each) and times search in it. Its
@@ -35,42 +41,180 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 EVAL = ROOT.parent / "shared" / "data" / "eval"
 NONSENSE = ("zyzzyva quokka", "purple giraffe saxophone", "how do I bake sourdough bread", "qwerty asdf")
 
 
-def right_passages(library, video_id: str, groups: list[list[str]]) -> set[int]:
-    rows = library.database.execute("SELECT id, text FROM passages WHERE video_id = ? ORDER BY id",
-                                    (video_id,)).fetchall()
-    right = set()
-    for index, row in enumerate(rows):
-        window = " ".join(r["text"] for r in rows[max(0, index - 1): index + 2])
-        if all(any(re.search(alternative, window, re.I) for alternative in group) for group in groups):
-            right.add(row["id"])
-    return right
-
-
 ASKS = "what `ask` reads (the default, ad passages left out)"
+NEW_CASES = ("lennys-podcast-madhavan-ramanujam", "the-standup-college-dhh", "the-changelog-coreos-rocket",
+             "self-hosted-episode-38-wireguard")
 
 
-def fusions():
+@dataclass
+class Question:
+    """One question of a set, with where its answer is: runs of transcript.txt lines (1-based,
+    inclusive), as (start, end) seconds of those lines' .srt cues."""
+
+    set: str  # "own" (scripts/data/ask_questions.json) or the case's name
+    case: str
+    show: str
+    q: str
+    paraphrased: bool
+    lines: list[tuple[int, int]]
+    spans: list[tuple[float, float]] = field(default_factory=list)
+
+
+def answer_windows(lines: list[str], groups: list[list[str]], most: int = 5) -> list[tuple[int, int]]:
+    """Every smallest run of at most ``most`` lines (1-based, inclusive) in which each regex group of a
+    key point matches: where the project's own questions are answered (the new cases' questions.json
+    give theirs, found the same way)."""
+    found: list[tuple[int, int]] = []
+    for size in range(1, most + 1):
+        for first in range(len(lines) - size + 1):
+            last = first + size - 1
+            if any(a >= first and b <= last for a, b in found):
+                continue  # a smaller run inside already answers
+            text = " ".join(lines[first:last + 1])
+            if all(any(re.search(alternative, text, re.I) for alternative in group) for group in groups):
+                found.append((first, last))
+    return [(a + 1, b + 1) for a, b in sorted(found)]
+
+
+def load_questions(sets: list[str]) -> tuple[list[Question], dict[str, "Case"]]:
+    """The questions of the sets named ("own", "new", or case names) and the cases they are about."""
+    from cases import all_cases
+
+    by_name = {case.name: case for case in all_cases()}
+    questions: list[Question] = []
+    wanted_cases = [name for name in sets if name not in ("own", "new")]
+    if "new" in sets:
+        wanted_cases += [name for name in NEW_CASES if name not in wanted_cases]
+    if "own" in sets:
+        own = json.loads((ROOT / "scripts" / "data" / "ask_questions.json").read_text())
+        for name, items in own.items():
+            if name == "about":
+                continue
+            case = by_name[name]
+            lines = (case.path / "transcript.txt").read_text().splitlines()
+            points = {p["id"]: p for p in json.loads((case.path / "keypoints.json").read_text())["points"]}
+            for item in items:
+                questions.append(Question("own", name, case.show, item["q"], item["paraphrased"],
+                                          answer_windows(lines, points[item["point"]]["all"])))
+    for name in wanted_cases:
+        case = by_name[name]
+        for item in json.loads((case.path / "questions.json").read_text())["questions"]:
+            questions.append(Question(name, name, case.show, item["q"], item["paraphrased"], [tuple(item["lines"])]))
+    used = {q.case: by_name[q.case] for q in questions}
+    return questions, used
+
+
+def cue_times(case) -> list[tuple[float, float]]:
+    """Each transcript.txt line's (start, end) seconds: its .srt cue (one cue per line, same order)."""
+    from ytlocal.transcript import read_transcript
+
+    segments = read_transcript(case.path / "transcript.srt").segments
+    count = len((case.path / "transcript.txt").read_text().splitlines())
+    if len(segments) != count:
+        raise SystemExit(f"{case.name}: {len(segments)} cues for {count} lines; cannot map passages to lines")
+    return [(s.start, s.end) for s in segments]
+
+
+class CachedEmbedder:
+    """The embedding model with every vector it made kept on disk (keyed by the model's file hash and
+    the text), so that experiments re-embed only texts they have not seen. Loads the model at the
+    first text not in the cache."""
+
+    def __init__(self, resolved, folder: Path):
+        import sqlite3
+
+        self.model = resolved
+        self.name = resolved.name
+        folder.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(folder / "embeddings.sqlite", check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._real = None
+        row = self._db.execute("SELECT vector FROM vectors LIMIT 1").fetchone()
+        self.dimensions = len(row[0]) // 4 if row else self.real().dimensions
+
+    def real(self):
+        if self._real is None:
+            from ytlocal.runtime.models import Models
+
+            self._owner = Models()
+            self._real = self._owner.embedder(self.model)
+        return self._real
+
+    def embed(self, texts):
+        import hashlib
+
+        import numpy as np
+
+        keys = [hashlib.sha256(f"{self.model.sha256}\0{t}".encode()).hexdigest() for t in texts]
+        found = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            found.update(self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN "
+                                          f"({', '.join('?' * len(chunk))})", chunk).fetchall())
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:
+            made = self.real().embed([texts[i] for i in missing])
+            rows = [(keys[i], np.asarray(v, np.float32).tobytes()) for i, v in zip(missing, made)]
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+            self._db.commit()
+            found.update(rows)
+        out = np.zeros((len(texts), self.dimensions), np.float32)
+        for i, key in enumerate(keys):
+            out[i] = np.frombuffer(found[key], np.float32)
+        return out
+
+    def close(self):
+        self._db.close()
+
+
+@dataclass
+class Method:
+    """A way to search: its family (bm25, vectors, fusion, ...) and a function of (library, query,
+    limit) to (passage id, score) pairs, best first."""
+
+    name: str
+    family: str
+    run: object
+    default: bool = False
+
+
+def methods(with_vectors: bool) -> list[Method]:
+    """bm25, vectors, and fusions of the two over a grid of settings (what tuning picks from)."""
     from ytlocal.library import FUSION
-    from ytlocal.vectors import Fusion
+    from ytlocal.vectors import Blend, Fusion
 
-    chosen = [Fusion(1.0, 1.0, 60.0), Fusion(1.0, 2.0, 60.0), Fusion(1.0, 1.0, 10.0), Fusion(1.0, 1.5, 10.0),
-              Fusion(1.0, 1.0, 5.0), Fusion(1.0, 1.0, 2.0), Fusion(1.0, 1.0, 1.0)]
-    return chosen if FUSION in chosen else [*chosen, FUSION]
+    found = [Method("bm25", "bm25", lambda lib, q, n: lib.ranked(q, limit=n, method="bm25"))]
+    if not with_vectors:
+        found[0].default = True
+        return found
+    found.append(Method("vectors", "vectors", lambda lib, q, n: lib.ranked(q, limit=n, method="vectors")))
+    grid = [Fusion(1.0, weight, k) for k in (1.0, 2.0, 5.0, 10.0, 20.0, 60.0) for weight in (0.5, 1.0, 1.5, 2.0)]
+    blends = [Blend(context, words) for context in (0.0, 0.25, 0.5) for words in (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)]
+    if FUSION not in grid + blends:
+        grid.append(FUSION)
+    for fusion in grid + blends:
+        family = "blend" if isinstance(fusion, Blend) else "fusion"
+        found.append(Method(label(fusion), family, lambda lib, q, n, f=fusion: lib.ranked(q, limit=n, fusion=f),
+                            default=fusion == FUSION))
+    return found
 
 
 def label(fusion) -> str:
-    from ytlocal.library import FUSION
+    from ytlocal.vectors import Blend
 
-    return (f"fusion bm25 {fusion.bm25:g} : vectors {fusion.vectors:g}, k {fusion.k:g}"
-            + (" (default)" if fusion == FUSION else ""))
+    if isinstance(fusion, Blend):
+        return f"blend: cosine with neighbours {fusion.context:g} + rare words {fusion.words:g}"
+    return f"fusion bm25 {fusion.bm25:g} : vectors {fusion.vectors:g}, k {fusion.k:g}"
 
 
 def rss_mb() -> tuple[float, float]:
@@ -84,7 +228,7 @@ def rss_mb() -> tuple[float, float]:
     return found.get("RssAnon", 0.0), found.get("RssFile", 0.0)
 
 
-def load_embedder():
+def load_embedder(cache: Path | None = None):
     from ytlocal.config import load_settings, resolve_models_dir
     from ytlocal.errors import ModelError
     from ytlocal.registry import ModelStore
@@ -96,21 +240,111 @@ def load_embedder():
     except ModelError as error:
         print(f"no embedding model ({error}): bm25 only", file=sys.stderr)
         return None
-    return Models().embedder(model)
+    return CachedEmbedder(model, cache) if cache is not None else Models().embedder(model)
 
 
-def recall_table(rows: list[dict], methods: list[str]) -> None:
-    print("| method | all r@1 | all r@5 | paraphrased r@1 | paraphrased r@5 | same words r@1 | same words r@5 |")
-    print("|---|---|---|---|---|---|---|")
-    groups = (rows, [r for r in rows if r["paraphrased"]], [r for r in rows if not r["paraphrased"]])
-    for method in methods:
-        cells = []
-        for subset in groups:
-            for depth in (1, 5):
-                found = sum(any(h in r["right"] for h in r["hits"][method][:depth]) for r in subset)
-                cells.append(f"{found / len(subset):.2f}" if subset else "-")
-        print(f"| {method} | " + " | ".join(cells) + " |")
-    print(f"\n(n = {len(groups[0])} questions: {len(groups[1])} paraphrased, {len(groups[2])} same words)")
+def build_library(folder: Path, cases: dict, embedder) -> tuple[object, dict[str, str]]:
+    """One library holding every case's transcript (.srt), added as a user adds one (Library.add)."""
+    from ytlocal.library import Library
+    from ytlocal.records import Result
+    from ytlocal.transcript import read_transcript
+
+    library = Library(folder, embedder=embedder)
+    ids = {}
+    for name, case in cases.items():
+        started = time.perf_counter()
+        path = case.path / "transcript.srt"
+        ids[name] = library.add(Result(str(path), transcript=read_transcript(path)))
+        print(f"{name}: indexed in {(time.perf_counter() - started) * 1000:.0f} ms "
+              f"({'with' if embedder else 'without'} vectors)", file=sys.stderr)
+    return library, ids
+
+
+def right_passages(library, video_id: str, spans: list[tuple[float, float]]) -> set[int]:
+    """The video's passages whose time overlaps an answer span."""
+    rows = library.database.execute("SELECT id, start, end FROM passages WHERE video_id = ?", (video_id,)).fetchall()
+    return {row["id"] for row in rows if row["start"] is not None
+            and any(row["start"] < b and row["end"] > a for a, b in spans)}
+
+
+def evaluate(library, ids: dict[str, str], cases: dict, questions: list[Question], chosen: list[Method],
+             depth: int = 5) -> list[dict]:
+    """For each question: its right passages and each method's top ``depth`` (passage ids) and time."""
+    times = {name: cue_times(case) for name, case in cases.items()}
+    rows = []
+    for question in questions:
+        cues = times[question.case]
+        question.spans = [(cues[a - 1][0], cues[b - 1][1]) for a, b in question.lines]
+        row = {"question": question, "right": right_passages(library, ids[question.case], question.spans),
+               "hits": {}, "ms": {}}
+        for method in chosen:
+            started = time.perf_counter()
+            found = method.run(library, question.q, depth)
+            row["ms"][method.name] = (time.perf_counter() - started) * 1000
+            row["hits"][method.name] = [passage_id for passage_id, _score in found]
+        rows.append(row)
+    return rows
+
+
+def recall(rows: list[dict], method: str, depth: int, paraphrased: bool | None = None) -> float | None:
+    chosen = [r for r in rows if paraphrased is None or r["question"].paraphrased == paraphrased]
+    if not chosen:
+        return None
+    return sum(any(h in r["right"] for h in r["hits"][method][:depth]) for r in chosen) / len(chosen)
+
+
+def score(rows: list[dict], method: str) -> tuple:
+    """What tuning maximizes: paraphrased recall@5, then paraphrased recall@1, then same-words recall@5."""
+    return tuple(recall(rows, method, d, p) or 0.0 for d, p in ((5, True), (1, True), (5, False), (1, False)))
+
+
+def cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def recall_table(rows: list[dict], chosen: list[Method], tuned: dict[str, str] | None = None) -> None:
+    """Recall@1/@5 of each method, paraphrased and same-words questions (``tuned``: method -> the set its
+    setting was chosen on)."""
+    print("| method | tuned on | paraphrased r@1 | paraphrased r@5 | same words r@1 | same words r@5 |")
+    print("|---|---|---|---|---|---|")
+    for method in chosen:
+        where = (tuned or {}).get(method.name, "grid" if method.family in ("fusion", "blend") and not method.default else "-")
+        name = method.name + (" (default)" if method.default else "")
+        print(f"| {name} | {where} | {cell(recall(rows, method.name, 1, True))} | {cell(recall(rows, method.name, 5, True))} "
+              f"| {cell(recall(rows, method.name, 1, False))} | {cell(recall(rows, method.name, 5, False))} |")
+    paraphrased = sum(r["question"].paraphrased for r in rows)
+    print(f"\n(n = {len(rows)} questions: {paraphrased} paraphrased, {len(rows) - paraphrased} same words)")
+
+
+def pick(rows: list[dict], chosen: list[Method]) -> Method:
+    """The method that tuning on ``rows`` picks (ties: the first in the list, the simpler)."""
+    return max(chosen, key=lambda m: score(rows, m.name))
+
+
+def held_out(rows: list[dict], chosen: list[Method], groups: dict[str, list[dict]]) -> None:
+    """For each group: the setting of each family picked on the other groups, reported on this one;
+    then each family's held-out figures pooled over every group (which family wins held out)."""
+    families = list(dict.fromkeys(m.family for m in chosen))
+    print("| judged on | tuned on | family | setting picked | paraphrased r@1 | paraphrased r@5 | same words r@1 "
+          "| same words r@5 |")
+    print("|---|---|---|---|---|---|---|---|")
+    pooled: dict[str, list[dict]] = {}
+    for judged, judged_rows in groups.items():
+        tuning = [r for name, g in groups.items() if name != judged for r in g]
+        tuned_on = " + ".join(name for name in groups if name != judged)
+        for family in families + ["any"]:
+            candidates = [m for m in chosen if family in ("any", m.family)]
+            best = pick(tuning, candidates)
+            pooled.setdefault(family, []).extend(dict(r, hits={"held out": r["hits"][best.name]}) for r in judged_rows)
+            print(f"| {judged} | {tuned_on} | {family} | {best.name} | "
+                  + " | ".join(cell(recall(judged_rows, best.name, d, p)) for p, d in ((True, 1), (True, 5),
+                                                                                     (False, 1), (False, 5))) + " |")
+    print(f"\nEach group judged by the settings picked on the others, pooled ({len(rows)} questions):\n")
+    print("| family | paraphrased r@1 | paraphrased r@5 | same words r@1 | same words r@5 |")
+    print("|---|---|---|---|---|")
+    for family, judged_rows in pooled.items():
+        print(f"| {family} | " + " | ".join(cell(recall(judged_rows, "held out", d, p)) for p, d in (
+            (True, 1), (True, 5), (False, 1), (False, 5))) + " |")
 
 
 def synthetic_vectors(sample, count: int, rng):
@@ -188,11 +422,14 @@ def scale_test(videos: int, folder: Path, embedder, questions: list[str], sample
     with Library(folder / "scale", embedder=embedder) as library:
         library.search("warm up", limit=10)
         rows = []
-        for method in ("bm25", "vectors", "hybrid"):
+        from ytlocal.library import FUSION, RANK_FUSION
+
+        for method, fusion in (("bm25", None), ("vectors", None), (f"hybrid, {label(RANK_FUSION)}", RANK_FUSION),
+                               (f"hybrid, {label(FUSION)} (default)", FUSION)):
             times, embeds = [], []
             for question in questions:
                 started = time.perf_counter()
-                library.ranked(question, limit=10, method=method)
+                library.ranked(question, limit=10, method=method.split(",")[0], fusion=fusion)
                 total = (time.perf_counter() - started) * 1000
                 embed = library.timings.get("embed_ms", 0.0)
                 times.append(total - embed)
@@ -341,6 +578,12 @@ def compare_stores(matrix, queries, others: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", default="own,new",
+                        help="question sets: own (scripts/data/ask_questions.json), new (the four cases of "
+                             "../shared/data/ads with questions.json), or case names; comma-separated")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="keep every vector the model makes in this folder (e.g. /tmp/search-cache): "
+                             "a rerun embeds only new texts")
     parser.add_argument("--ask", type=int, default=15, help="questions to also answer with the LLM (0: none)")
     parser.add_argument("--llm", default="smollm2-135m-instruct")
     parser.add_argument("--scale", type=int, default=0, help="also time search in N synthetic one-hour transcripts")
@@ -349,77 +592,60 @@ def main() -> int:
     parser.add_argument("--stores-others", type=int, default=0,
                         help="--scale: also usearch and sqlite-vec (when importable) on this many vectors")
     parser.add_argument("--no-vectors", action="store_true", help="bm25 only (as without the embedding model)")
+    parser.add_argument("--misses", action="store_true", help="list the questions the default misses (stderr)")
     args = parser.parse_args()
 
     from ytlocal.answer import ASK_PROMPT_VERSION, PASSAGES_SHOWN, answer_question
     from ytlocal.config import load_settings, resolve_models_dir
-    from ytlocal.library import Library
-    from ytlocal.records import Result
     from ytlocal.registry import ModelStore
-    from ytlocal.transcript import read_transcript
-    from ytlocal.vectors import model_key
 
-    questions = json.loads((ROOT / "scripts" / "data" / "ask_questions.json").read_text())
-    embedder = None if args.no_vectors else load_embedder()
+    questions, cases = load_questions([name.strip() for name in args.sets.split(",") if name.strip()])
+    embedder = None if args.no_vectors else load_embedder(args.cache)
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
-        library = Library(folder / "library", embedder=embedder)
-        ids, points = {}, {}
-        for case in (name for name in questions if name != "about"):
-            started = time.perf_counter()
-            path = EVAL / case / "transcript.srt"
-            ids[case] = library.add(Result(str(path), transcript=read_transcript(path)))
-            print(f"{case}: indexed in {(time.perf_counter() - started) * 1000:.0f} ms "
-                  f"({'with' if embedder else 'without'} vectors)", file=sys.stderr)
-            points[case] = {p["id"]: p for p in json.loads((EVAL / case / "keypoints.json").read_text())["points"]}
-        methods = ["bm25"] + (["vectors"] + [label(f) for f in fusions()] if embedder else [])
-        methods.append(ASKS)  # the passages `ask` reads: the default search without ad passages
+        library, ids = build_library(folder / "library", cases, embedder)
+        chosen = methods(embedder is not None)
+        asks = Method(ASKS, "ask", lambda lib, q, n: lib.ranked(q, limit=n, include_skipped=False))
+        rows = evaluate(library, ids, cases, questions, chosen + [asks])
         marked = library._query("SELECT COUNT(*) AS n, SUM(skipped) AS ads FROM passages")[0]
-        print(f"passages: {marked['n']}, {marked['ads'] or 0} inside ad reads found at indexing", file=sys.stderr)
-        rows = []
-        for case, items in ((c, q) for c, q in questions.items() if c != "about"):
-            for item in items:
-                right = right_passages(library, ids[case], points[case][item["point"]]["all"])
-                row = {"case": case, "q": item["q"], "paraphrased": item["paraphrased"], "right": right, "hits": {},
-                       "ms": {}, "cosine": None}
-                for method in methods:
-                    fusion = next((f for f in fusions() if label(f) == method), None)
-                    started = time.perf_counter()
-                    if method == ASKS:
-                        found = library.ranked(item["q"], limit=5, include_skipped=False)
-                    else:
-                        found = library.ranked(item["q"], limit=5, method="hybrid" if fusion else method,
-                                               fusion=fusion)
-                    row["ms"][method] = (time.perf_counter() - started) * 1000
-                    row["hits"][method] = [passage_id for passage_id, _score in found]
-                    if method == "vectors":  # before the floor (MIN_COSINE) that ranked() applies
-                        query = embedder.embed([item["q"]])[0]
-                        row["cosine"] = max((s for i, s in library.vectors.nearest(query, model_key(embedder), 100)
-                                             if i in right), default=None)
-                rows.append(row)
-        located = [r for r in rows if r["right"]]
-        print(f"\nRetrieval on {len(rows)} questions ({len(located)} whose answer span the key point's patterns "
-              f"locate), one library of the {len(ids)} development transcripts\n")
-        recall_table(located, methods)
-        from ytlocal.library import FUSION
-
-        for method in methods[:2] + ([label(FUSION)] if embedder else []):
-            print(f"search latency, {method}: median {statistics.median(r['ms'][method] for r in rows):.1f} ms, "
-                  f"max {max(r['ms'][method] for r in rows):.1f} ms (in process, the query's embedding included)")
-        if embedder:
-            cosines = sorted(r["cosine"] for r in located if r["cosine"] is not None)
-            nonsense = [max((s for _i, s in library.vectors.nearest(embedder.embed([q])[0], model_key(embedder), 1)),
-                            default=0.0) for q in NONSENSE]
-            from ytlocal.library import MIN_COSINE
-
-            print(f"\ncosine of the best right passage (search drops passages below {MIN_COSINE} that bm25 did not "
-                  f"find): min {cosines[0]:.2f}, 10th percentile "
-                  f"{cosines[len(cosines) // 10]:.2f}, median {statistics.median(cosines):.2f}; best cosine for "
-                  f"unrelated queries: " + ", ".join(f"{q!r} {s:.2f}" for q, s in zip(NONSENSE, nonsense)))
-        final = label(FUSION) if embedder else "bm25"
-        missed = [r for r in located if not any(h in r["right"] for h in r["hits"][final])]
-        if missed:
-            print(f"not in the top 5 ({final}): " + "; ".join(f"{r['q']!r}" for r in missed), file=sys.stderr)
+        print(f"\nOne library of {len(cases)} transcripts (.srt, added with Library.add): {marked['n']} passages, "
+              f"{marked['ads'] or 0} inside ad reads found at indexing. A hit: a passage of the top 5 (top 1) "
+              f"whose time overlaps the lines that answer the question.")
+        unlocated = [r for r in rows if not r["right"]]
+        if unlocated:
+            print(f"{len(unlocated)} questions have no passage overlapping their answer: "
+                  + "; ".join(repr(r["question"].q) for r in unlocated), file=sys.stderr)
+        sets = list(dict.fromkeys(q.set for q in questions))
+        groups = {"own": [r for r in rows if r["question"].set == "own"],
+                  "new": [r for r in rows if r["question"].set != "own"]}
+        groups = {name: group for name, group in groups.items() if group}
+        default = next(m for m in chosen if m.default)
+        for name in sets + (["new"] if len([s for s in sets if s != "own"]) > 1 else []):
+            subset = groups["new"] if name == "new" else [r for r in rows if r["question"].set == name]
+            title = {"own": "the project's own questions (scripts/data/ask_questions.json, 4 development cases)",
+                     "new": "the four new cases together"}.get(name, name)
+            print(f"\n### {title}\n")
+            recall_table(subset, chosen + [asks])
+        if len(groups) == 2 and len(chosen) > 1:
+            print("\n### Held out: settings picked on one group of questions, judged on the other\n")
+            print("(picked by paraphrased recall@5, then paraphrased recall@1, then same-words recall@5)\n")
+            held_out(rows, chosen, groups)
+        new_shows: dict[str, list[dict]] = {}
+        for row in groups.get("new", []):
+            new_shows.setdefault(row["question"].show, []).append(row)
+        if len(new_shows) > 1 and len(chosen) > 1:
+            print("\n### Leave one show out within the new cases (tuned on the other new shows)\n")
+            held_out(groups["new"], chosen, new_shows)
+        for method in [m for m in chosen if m.family in ("bm25", "vectors")] + [default]:
+            times = [r["ms"][method.name] for r in rows]
+            print(f"search latency, {method.name}: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms "
+                  f"(in process, the query's embedding included)")
+        if args.misses:
+            for row in rows:
+                if not any(h in row["right"] for h in row["hits"][default.name]):
+                    q = row["question"]
+                    print(f"missed by {default.name}: [{q.set}{'' if q.paraphrased else ', same words'}] {q.q!r}",
+                          file=sys.stderr)
 
         if args.ask:
             from ytlocal.runtime.llm import CallCache, LlmSession
@@ -428,25 +654,25 @@ def main() -> int:
             store = ModelStore(resolve_models_dir(load_settings())[0])
             backend = Models().chat(store.resolve(args.llm, "llm"))
             session = LlmSession(backend, CallCache(None), ASK_PROMPT_VERSION)
-            chosen = rows[::max(1, len(rows) // args.ask)][:args.ask]
+            picked = rows[::max(1, len(rows) // args.ask)][:args.ask]
             grounded, timings, right_cited = 0, [], 0
-            for row in chosen:
+            for row in picked:
                 started = time.perf_counter()
-                hits = library.search(row["q"], limit=PASSAGES_SHOWN, include_skipped=False)
-                answer = answer_question(row["q"], hits, session)
+                hits = library.search(row["question"].q, limit=PASSAGES_SHOWN, include_skipped=False)
+                answer = answer_question(row["question"].q, hits, session)
                 timings.append(time.perf_counter() - started)
                 if answer.grounded:
                     grounded += 1
                     cited = {answer.passages[n - 1].passage_id for _s, numbers in answer.sentences for n in numbers}
                     right_cited += bool(cited & row["right"])
-                    print(f"  {row['q']!r} -> {answer.text()[:160]!r}", file=sys.stderr)
-            print(f"\nask ({args.llm}, {len(chosen)} questions): {grounded} grounded answers "
-                  f"({grounded / len(chosen):.0%}), {right_cited} of them citing a right passage; the rest "
+                    print(f"  {row['question'].q!r} -> {answer.text()[:160]!r}", file=sys.stderr)
+            print(f"\nask ({args.llm}, {len(picked)} questions): {grounded} grounded answers "
+                  f"({grounded / len(picked):.0%}), {right_cited} of them citing a right passage; the rest "
                   f"refused with the passages shown; latency median {statistics.median(timings):.1f} s, "
                   f"max {max(timings):.1f} s")
         library.close()
         if args.scale:
-            asked = [item["q"] for case, items in questions.items() if case != "about" for item in items][::4][:20]
+            asked = [q.q for q in questions if q.set == "own"][::4][:20] or [q.q for q in questions][:20]
             scale_test(args.scale, folder, embedder, asked, args.sample, args.stores, args.stores_others)
     return 0
 

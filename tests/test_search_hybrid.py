@@ -62,8 +62,6 @@ def test_exact_words_stay_on_top_for_a_quoted_phrase_and_a_name(tmp_path, embedd
     """Vectors and the fusion alone put meadows above two long passages that only name a company
     "Wild Flowers"; when the phrase is quoted, or the query is a name, every passage that holds the
     words comes first, whatever it is about."""
-    from ytlocal.library import FUSION
-
     meadows = {f"meadow{i}": text for i, text in enumerate([
         "In spring the meadow is full of poppies, daisies and cornflowers. Butterflies visit the blossoms all day.",
         "Blossoms cover the hillside in May: buttercups, clover and bluebells grow untended along the hedges.",
@@ -87,8 +85,7 @@ def test_exact_words_stay_on_top_for_a_quoted_phrase_and_a_name(tmp_path, embedd
         video_of = dict(library.database.execute("SELECT id, video_id FROM passages").fetchall())
         expected = {f"youtube-{name}" for name in holders}
         for query in ('"wild flowers"', "Wild Flowers"):
-            plain = FUSION([i for i, _ in library._by_words(query, None, 50, True)],
-                           [i for i, _ in library._by_meaning(query, None, 50, True)])
+            plain, _ = library._fused(query, None, 50)
             assert {video_of[i] for i, _ in plain[:len(expected)]} != expected  # the fusion alone would not
             hits = library.search(query, limit=10)
             assert {hit.video_id for hit in hits[:len(expected)]} == expected, query
@@ -377,3 +374,89 @@ def test_a_transcript_added_without_a_summary_has_its_ad_read_found(tmp_path, em
         assert not any(row["skipped"] for row in rows if row["video_id"] == lecture)
         asked = library.search(MID_ROLL[1], include_skipped=False)
         assert all(hit.text not in MID_ROLL for hit in asked)
+
+
+def _long_talk(name: str, paragraphs: list[str]) -> Result:
+    """A talk whose paragraphs are passages of their own (each longer than a passage's words)."""
+    segments = [Segment(60.0 * i, 60.0 * i + 59, text) for i, text in enumerate(paragraphs)]
+    media = Media(key=f"youtube-{name}", source=name, audio_path=None, title=f"Talk about {name}",
+                  extractor="youtube", video_id=name, duration=60.0 * len(segments),
+                  webpage_url=f"https://www.youtube.com/watch?v={name}")
+    return Result(media.source, media=media, transcript=Transcript(segments, language="en"))
+
+
+SAILING = [
+    "Thanks for coming on the show today. Before we get to the research, I always ask my guests the same thing. "
+    "When you are not working, when the laptop is closed and the weekend comes around, what do you actually do to "
+    "relax and switch off from everything? People are always curious about the person behind the papers and the "
+    "conference talks, so tell us a little about that side of your life.",
+    "Oh, that is easy. I spend almost every Saturday on the water with my old wooden boat. I rebuilt the hull "
+    "myself over three winters, plank by plank, and now I take her out on the lake whenever the wind is right. "
+    "There is something about trimming the sails and listening to the water that empties my head completely. My "
+    "kids come along sometimes, and they have started to learn the knots.",
+    "Let us turn to the paper now. Your group measured how quickly glaciers in the southern Alps are retreating, "
+    "using photographs from the last century and drones flown every summer since. The numbers surprised a lot of "
+    "people in the field, and I want to understand how you made sure the old photographs were comparable with "
+    "the new images before you drew any conclusion from them.",
+]
+
+
+def test_the_blend_scores_cosine_with_the_neighbours_plus_the_rare_words_held(tmp_path, embedder):
+    """Each candidate's score is its cosine to the query, its vector taken with a share of the vectors
+    of the passages just before and after it in the same video, plus the weight times the share of
+    the query's rarity (idf) that its words hold."""
+    import numpy as np
+
+    from ytlocal.vectors import Blend, from_blobs
+
+    blend = Blend(context=0.25, words=0.2)
+    question = "what does the guest do on weekends to unwind"
+    with Library(tmp_path / "library", embedder=embedder) as library:
+        library.add(_long_talk("sailing", SAILING))
+        for name in TALKS:
+            library.add(talk(name))
+        ranked = dict(library.ranked(question, limit=20, fusion=blend))
+        rows = library.database.execute("SELECT p.id, p.video_id, p.text, v.vector FROM passages p JOIN "
+                                        "passage_vectors v ON v.passage_id = p.id ORDER BY p.id").fetchall()
+        vectors = dict(zip((r["id"] for r in rows), from_blobs((r["vector"] for r in rows), embedder.dimensions)))
+        video = {r["id"]: r["video_id"] for r in rows}
+        coverage = library._coverage(question, {r["id"]: r["text"] for r in rows})
+        query = embedder.embed([question])[0]
+        assert ranked
+        for passage_id, score in ranked.items():
+            mixed = vectors[passage_id].copy()
+            for other in (passage_id - 1, passage_id + 1):
+                if video.get(other) == video[passage_id]:
+                    mixed += 0.25 * vectors[other]
+            expected = float(mixed @ query / np.linalg.norm(mixed)) + 0.2 * coverage.get(passage_id, 0.0)
+            assert score == pytest.approx(expected, abs=2e-3)
+        # The answer sits after the host's question: with its neighbours it is the sailing talk's best passage.
+        sailing = sorted(i for i, v in video.items() if v == "youtube-sailing")
+        assert max(sailing, key=lambda i: ranked.get(i, -1)) in sailing[:2]
+
+
+def test_rare_words_of_the_query_count_more_than_common_ones(tmp_path):
+    """The words part of the blend: a passage holding the query's rare word gets more than one holding
+    only its common word, and a passage holding neither gets nothing (words alone: no model needed)."""
+    common = "People talk about the weather. People like the summer."
+    texts = {f"filler{i}": common for i in range(8)}
+    texts["airship"] = "The zeppelin crossed the ocean in three days."
+    texts["both"] = "People watched the zeppelin land in the field."
+    texts["none"] = "Bakers mix flour and water before dawn."
+    with Library(tmp_path / "library") as library:
+        for name, text in texts.items():
+            library.add(talk(name, text))
+        rows = library.database.execute("SELECT id, video_id, text FROM passages").fetchall()
+        by_video = {r["video_id"]: r["id"] for r in rows}
+        coverage = library._coverage("people and the zeppelin", {r["id"]: r["text"] for r in rows})
+    assert coverage[by_video["youtube-both"]] == pytest.approx(1.0)
+    assert coverage[by_video["youtube-airship"]] > 0.5 > coverage[by_video["youtube-filler0"]] > 0
+    assert by_video["youtube-none"] not in coverage
+
+
+def test_a_question_in_the_transcripts_own_words_finds_its_passage_first(tmp_path, embedder):
+    with Library(tmp_path / "library", embedder=embedder) as library:
+        for name in TALKS:
+            library.add(talk(name))
+        assert library.search("a colony can hold fifty thousand workers")[0].video_id == "youtube-bees"
+        assert library.search("which Polish physicist discovered polonium")[0].video_id == "youtube-radium"

@@ -39,14 +39,18 @@ from .db import Database, Schema, add_column
 from .errors import LibraryError, ModelError
 from .progress import Progress, no_progress
 from .records import Media, Point, Result, Segment, Skipped, Summary, Transcript
-from .vectors import INDEX_SUFFIX, Fusion, VectorStore, add_vector_tables, is_name, model_key, quoted_phrases
+from .vectors import (INDEX_SUFFIX, Blend, Fusion, VectorStore, add_vector_tables, from_blobs, is_name, model_key,
+                      quoted_phrases)
 
 DB_NAME = "library.sqlite"
 SUMMARY_SUFFIXES = (".summary.json", ".summary.txt", ".hashnode.md")  # summaries written beside transcripts, not transcripts
 PASSAGE_WORDS = 60  # a passage: consecutive segments up to about this many words
 BUSY_TIMEOUT_S = 10.0
 CANDIDATES = 50  # passages each of bm25 and the vectors bring to the fusion
-FUSION = Fusion(bm25=1.0, vectors=1.0, k=5.0)
+# How bm25 and the vectors are fused: a blend of scores (see vectors.Blend), the setting and the family that won
+# held out in scripts/bench_ask.py (chosen on one group of shows, judged on the other; the README's table).
+FUSION: Fusion | Blend = Blend(context=0.25, words=0.2)
+RANK_FUSION = Fusion(bm25=1.0, vectors=1.0, k=5.0)  # the default until issue 27: reciprocal rank fusion
 MIN_COSINE = 0.25  # a passage nearer than this in meaning only (not in words) is not a match
 REINDEX_BATCH = 32  # passages embedded per committed transaction by `library reindex`
 AD_SHARE = 0.5  # a passage at least this much inside skipped spans is marked as an ad
@@ -267,6 +271,7 @@ class Library:
         self.timings: dict[str, float] = {}  # the last search's parts in ms (for scripts/bench_ask.py)
         self._term_counts: dict[str, int] = {}  # FTS5 term -> passages holding it (see _rarest_words)
         self._term_counts_at = 0
+        self._thread = threading.local()  # .scratched: this thread's connection, once it has its temp tables
 
     def embedding_model(self):
         """The embedding model, loaded on first use; None when there is none (or it cannot load: a
@@ -621,32 +626,12 @@ class Library:
         if match is None:
             return None
         words = [word.strip('"') for word in match.split(" OR ")]
-        connection = self.database.connection
-        try:
-            connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words USING fts5(word, tokenize="
-                               "'porter unicode61 remove_diacritics 2')")
-            connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5vocab(temp, query_words, "
-                               "instance)")
-            connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.library_terms USING fts5vocab(main, "
-                               "passages_fts, row)")
-            connection.execute("DELETE FROM temp.query_words")
-            connection.executemany("INSERT INTO temp.query_words (rowid, word) VALUES (?, ?)", list(enumerate(words)))
-            terms = connection.execute("SELECT doc, term FROM temp.query_terms").fetchall()
-            # Counting a term's passages reads its whole list: remembered while the library grows < 5 %.
-            size = int(connection.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
-            if not self._term_counts_at or abs(size - self._term_counts_at) > 0.05 * self._term_counts_at:
-                self._term_counts, self._term_counts_at = {}, size
-            counts: dict[int, int] = {}
-            for index, term in terms:
-                if term not in self._term_counts:
-                    row = connection.execute("SELECT doc FROM temp.library_terms WHERE term = ?", (term,)).fetchone()
-                    if len(self._term_counts) > 50_000:
-                        self._term_counts.clear()
-                    self._term_counts[term] = int(row[0]) if row else 0
-                counts[index] = max(counts.get(index, 0), self._term_counts[term])
-        except sqlite3.Error as error:
-            logging.getLogger(__name__).debug("every word of the query kept: %s", error)
+        terms = self._query_terms(words)
+        if terms is None:
             return match
+        counts: dict[int, int] = {}
+        for index, _term, count in terms:
+            counts[index] = max(counts.get(index, 0), count)
         chosen, total = [], 0
         for index in sorted(counts, key=lambda i: counts[i]):
             if counts[index] == 0:
@@ -657,9 +642,117 @@ class Library:
             total += counts[index]
         return " OR ".join(f'"{word}"' for word in chosen) if chosen else None
 
+    def _scratch(self, connection: sqlite3.Connection) -> None:
+        if getattr(self._thread, "scratched", None) is not connection:
+            _scratch_tables(connection)
+            self._thread.scratched = connection
+
+    def _query_terms(self, words: list[str]) -> list[tuple[int, str, int]] | None:
+        """Each word's FTS5 terms (the library's tokenizer: stemmed, accents folded) as (word index,
+        term, passages holding it), or None when SQLite cannot say. How many passages hold a term
+        comes from FTS5's own vocabulary, cut into terms by a temporary FTS5 table."""
+        last = getattr(self._thread, "terms", None)  # the same words again within one search
+        if last is not None and last[0] == words and last[1] == self._term_counts_at:
+            return last[2]
+        connection = self.database.connection
+        try:
+            self._scratch(connection)
+            _temporary_rows(connection, "temp.query_words", "word", list(enumerate(words)))
+            terms = connection.execute("SELECT doc, term FROM temp.query_terms").fetchall()
+            # Counting a term's passages reads its whole list: remembered while the library grows < 5 %.
+            size = int(connection.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
+            if not self._term_counts_at or abs(size - self._term_counts_at) > 0.05 * self._term_counts_at:
+                self._term_counts, self._term_counts_at = {}, size
+            found = []
+            for index, term in terms:
+                if term not in self._term_counts:
+                    row = connection.execute("SELECT doc FROM temp.library_terms WHERE term = ?", (term,)).fetchone()
+                    if len(self._term_counts) > 50_000:
+                        self._term_counts.clear()
+                    self._term_counts[term] = int(row[0]) if row else 0
+                found.append((int(index), term, self._term_counts[term]))
+        except sqlite3.Error as error:
+            logging.getLogger(__name__).debug("every word of the query kept: %s", error)
+            return None
+        self._thread.terms = (list(words), self._term_counts_at, found)
+        return found
+
+    def _coverage(self, query: str, texts: dict[int, str]) -> dict[int, float]:
+        """For each passage (id -> text): the share of the query's words it holds, each weighted by
+        its rarity in the library (log of passages per passage holding it). The passages are cut into
+        terms by a temporary FTS5 table with the library's tokenizer, so a word counts as bm25 counts it
+        (a regular expression over the words' stems, 1.5x faster, lost a paraphrased question of 28 on
+        the new cases of scripts/bench_ask.py)."""
+        import math
+
+        match = fts_query(query)
+        words = [word.strip('"') for word in match.split(" OR ")] if match else []
+        terms = self._query_terms(words) if words else None
+        if not terms or not texts:
+            return {}
+        size = max(1, self._term_counts_at)
+        weights = {term: math.log((size + 1) / (count + 0.5)) for _index, term, count in terms}
+        total = sum(weights.values())
+        connection = self.database.connection
+        try:
+            self._scratch(connection)
+            _temporary_rows(connection, "temp.candidate_text", "text", list(texts.items()))
+            held = []  # (passage, term): a MATCH per word reads its short list (the vocabulary is slower)
+            for term, word in {term: words[index] for index, term, _count in terms}.items():
+                held += [(row[0], term) for row in connection.execute(
+                    "SELECT rowid FROM temp.candidate_text WHERE candidate_text MATCH ?", (f'"{word}"',))]
+        except sqlite3.Error as error:
+            logging.getLogger(__name__).debug("no word coverage: %s", error)
+            return {}
+        coverage: dict[int, float] = {}
+        for doc, term in held:
+            coverage[int(doc)] = coverage.get(int(doc), 0.0) + weights[term] / total
+        return coverage
+
+    def _blended(self, query: str, vector, words: list[tuple[int, float]], nearest: list[tuple[int, float]],
+                 blend: Blend) -> list[tuple[int, float]]:
+        """bm25's and the vectors' candidates scored by :class:`~ytlocal.vectors.Blend`: cosine to the
+        passage with its neighbours, plus the rare words of the query it holds."""
+        import numpy as np
+
+        candidates = list(dict.fromkeys([i for i, _ in nearest[:blend.depth]] + [i for i, _ in words[:blend.depth]]))
+        if not candidates:
+            return []
+        marks = ", ".join("?" * len(candidates))
+        rows = self._query(f"SELECT id, video_id, text FROM passages WHERE id IN ({marks})", candidates)
+        texts = {row["id"]: row["text"] for row in rows}
+        videos = {row["id"]: row["video_id"] for row in rows}
+        around = sorted({i + step for i in candidates for step in (-1, 1)} - set(candidates))
+        beside = {row["id"]: row["video_id"] for row in self._query(
+            f"SELECT id, video_id FROM passages WHERE id IN ({', '.join('?' * len(around))})", around)} if around else {}
+        wanted = candidates + list(beside)
+        stored = self._query(f"SELECT passage_id, vector FROM passage_vectors WHERE passage_id IN "
+                             f"({', '.join('?' * len(wanted))})", wanted)
+        vectors = dict(zip((row["passage_id"] for row in stored),
+                           from_blobs((row["vector"] for row in stored), len(vector)))) if stored else {}
+        coverage = self._coverage(query, texts)
+        width = len(vector)
+        mixed = np.zeros((len(candidates), width), np.float32)
+        has_vector = np.zeros(len(candidates), bool)
+        for row, passage_id in enumerate(candidates):
+            own = vectors.get(passage_id)
+            if own is None:  # no vector yet (added without the model): its words alone
+                continue
+            has_vector[row] = True
+            mixed[row] = own
+            for other in (passage_id - 1, passage_id + 1):
+                if blend.context and other in vectors and (beside.get(other) or videos.get(other)) == videos[passage_id]:
+                    mixed[row] += blend.context * vectors[other]
+        norms = np.linalg.norm(mixed, axis=1)
+        cosines = np.where(has_vector, (mixed @ vector) / np.where(norms > 0, norms, 1.0), 0.0)
+        scored = [(passage_id, blend.score(float(cosine), coverage.get(passage_id, 0.0)))
+                  for passage_id, cosine in zip(candidates, cosines)]
+        return sorted(scored, key=lambda item: (-item[1], item[0]))
+
     def _by_meaning(self, query: str, video_ids: list[str] | None, limit: int,
-                    include_skipped: bool) -> list[tuple[int, float]] | None:
-        """The ``limit`` passages nearest in meaning as (id, cosine), or None without a model."""
+                    include_skipped: bool, vector_out: list | None = None) -> list[tuple[int, float]] | None:
+        """The ``limit`` passages nearest in meaning as (id, cosine), or None without a model
+        (``vector_out``: a list that receives the query's vector)."""
         import time
 
         model = self.embedding_model()
@@ -672,6 +765,8 @@ class Library:
             logging.getLogger(__name__).warning("search by words alone: %s", error)
             return None
         self.timings["embed_ms"] = (time.perf_counter() - started) * 1000
+        if vector_out is not None:
+            vector_out.append(vector)
         started = time.perf_counter()
         wanted = limit if include_skipped else limit * 2
         try:
@@ -706,31 +801,46 @@ class Library:
         return {passage_id for passage_id, _rank in self._ranked(match, video_ids, CANDIDATES, include_skipped)}
 
     def ranked(self, query: str, *, video: str | None = None, limit: int = 10, include_skipped: bool = True,
-               method: str = "hybrid", fusion: Fusion | None = None) -> list[tuple[int, float]]:
+               method: str = "hybrid", fusion: Fusion | Blend | None = None) -> list[tuple[int, float]]:
         """(passage id, score) of the ``limit`` best passages, best first. ``method``: ``hybrid`` (bm25
-        and vectors fused; bm25 alone where there are no vectors), ``bm25`` or ``vectors``."""
-        import time
-
+        and vectors fused by ``fusion``, :data:`FUSION` unless given; bm25 alone where there are no
+        vectors), ``bm25`` or ``vectors``. A quoted phrase or a name puts the passages holding those
+        exact words first (see :meth:`_exact`)."""
         if fts_query(query) is None:
             return []
         video_ids = (self.find(video) or [video]) if video is not None else None
+        fused, was_fused = self._fused(query, video_ids, limit, include_skipped, method, fusion)
+        if was_fused:
+            exact = self._exact(query, video_ids, include_skipped)
+            if exact:
+                fused = [item for item in fused if item[0] in exact] + [item for item in fused if item[0] not in exact]
+        return fused[:limit]
+
+    def _fused(self, query: str, video_ids: list[str] | None, limit: int, include_skipped: bool = True,
+               method: str = "hybrid", fusion: Fusion | Blend | None = None) -> tuple[list[tuple[int, float]], bool]:
+        """The ranking of ``method`` before exact words are put first, and whether two lists were fused."""
+        import time
+
         self.timings = {}
-        nearest = None
+        nearest, vector = None, []
         if method != "bm25":
-            nearest = self._by_meaning(query, video_ids, max(limit, CANDIDATES), include_skipped)
+            nearest = self._by_meaning(query, video_ids, max(limit, CANDIDATES), include_skipped, vector)
         if method == "vectors":
-            return (nearest or [])[:limit]
+            return (nearest or [])[:limit], False
         started = time.perf_counter()
         depth = limit if not nearest else max(limit, CANDIDATES)
         words = self._by_words(query, video_ids, depth, include_skipped, any_common_word=not nearest)
         self.timings["bm25_ms"] = (time.perf_counter() - started) * 1000
         if not nearest:  # no model, or no vectors here: as bm25 ranks
-            return [(passage_id, -rank) for passage_id, rank in words[:limit]]
-        fused = (fusion or FUSION)([i for i, _ in words], [i for i, _ in nearest])
-        exact = self._exact(query, video_ids, include_skipped)
-        if exact:
-            fused = [item for item in fused if item[0] in exact] + [item for item in fused if item[0] not in exact]
-        return fused[:limit]
+            return [(passage_id, -rank) for passage_id, rank in words[:limit]], False
+        fusion = fusion or FUSION
+        started = time.perf_counter()
+        if isinstance(fusion, Blend):
+            fused = self._blended(query, vector[0], words, nearest, fusion)
+        else:
+            fused = fusion([i for i, _ in words], [i for i, _ in nearest])
+        self.timings["fusion_ms"] = (time.perf_counter() - started) * 1000
+        return fused, True
 
     def search(self, query: str, *, video: str | None = None, limit: int = 10, include_skipped: bool = True,
                method: str = "hybrid") -> list[Hit]:
@@ -749,6 +859,39 @@ class Library:
         return [Hit(row["video_id"], row["title"], row["start"], row["end"], marked(row["text"]), row["url"],
                     row["path"], float(score), row["id"], bool(row["skipped"]))
                 for passage_id, score in chosen if (row := rows.get(passage_id)) is not None]
+
+
+def _scratch_tables(connection: sqlite3.Connection) -> None:
+    """This connection's temporary tables that cut a query's words, and the candidate passages, into
+    the library's terms (in memory: they are rewritten at every search)."""
+    if connection.execute("PRAGMA temp_store").fetchone()[0] != 2:
+        connection.execute("PRAGMA temp_store = MEMORY")  # before any temporary table (it drops them)
+    # Contentless (content=''): only their terms are read, and 'delete-all' empties them at once.
+    for sql in ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words USING fts5(word, content='', tokenize="
+                "'porter unicode61 remove_diacritics 2')",
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5vocab(temp, query_words, instance)",
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.library_terms USING fts5vocab(main, passages_fts, row)",
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.candidate_text USING fts5(text, content='', tokenize="
+                "'porter unicode61 remove_diacritics 2')"):
+        connection.execute(sql)
+
+
+def _temporary_rows(connection: sqlite3.Connection, table: str, column: str, rows: list[tuple[int, str]]) -> None:
+    """Replace the rows of a temporary contentless FTS5 table in one transaction (row by row in
+    autocommit, each row is an FTS5 segment of its own: 100 passages took ~30 ms instead of ~1 ms)."""
+    own = not connection.in_transaction
+    if own:
+        connection.execute("BEGIN")
+    try:
+        name = table.split(".")[-1]
+        connection.execute(f"INSERT INTO {table} ({name}) VALUES ('delete-all')")
+        connection.executemany(f"INSERT INTO {table} (rowid, {column}) VALUES (?, ?)", rows)
+    except BaseException:
+        if own:
+            connection.execute("ROLLBACK")
+        raise
+    if own:
+        connection.execute("COMMIT")
 
 
 _QUOTES = re.compile(r"[\"\u201c\u201d\u201e]")

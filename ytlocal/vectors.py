@@ -112,6 +112,29 @@ class Fusion:
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+@dataclass(frozen=True)
+class Blend:
+    """Score fusion, measured by the library itself rather than by ranks: each candidate passage (bm25's
+    and the vectors' best, together) scores its cosine to the query, taken with its neighbours
+    (``context``: the passage's vector plus this share of the vectors of the passages just before and
+    after it in the same video, so that a host's question and the answer after it count together), plus
+    ``words`` times the share of the query's words it holds, each word weighted by its rarity in the
+    library (inverse document frequency: a word in few passages says more than one in many).
+
+    A paraphrased question shares few rare words with any passage, so the words add little and the
+    meaning decides; a question in the transcript's own words holds its rare words in one passage,
+    which rises. Unlike a rank fusion, a bm25 list full of passages that share only the question's
+    common words cannot outvote the vectors. The two weights are chosen held out
+    (``scripts/bench_ask.py``)."""
+
+    context: float = 0.25
+    words: float = 0.2
+    depth: int = 20  # candidates from the top of each list (15-50 found the same in scripts/bench_ask.py)
+
+    def score(self, cosine: float, coverage: float) -> float:
+        return cosine + self.words * coverage
+
+
 _QUOTED = re.compile(r"[\"\u201c\u201d\u201e]([^\"\u201c\u201d\u201e]+)[\"\u201c\u201d\u201e]")
 
 
