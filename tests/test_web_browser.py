@@ -13,12 +13,14 @@ import shutil
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ytlocal.api import Session
 from ytlocal.web.app import ServeOptions, build_state, create_app
 
-from web_fixtures import HOSTILE_CHANNEL, HOSTILE_TITLE, SAMPLE, TOKEN, ThreadedServer, fill_library, free_port
+from web_fixtures import (HOSTILE_CHANNEL, HOSTILE_TITLE, SAMPLE, TOKEN, RequestLog, ThreadedServer, fill_library,
+                          free_port)
 
 pytestmark = pytest.mark.integration
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra (pip install -e '.[test]')")
@@ -53,7 +55,8 @@ class Site:
         self.state = build_state(self.session, self.options)
         self.ids = fill_library(self.state.library, self.allowed)
         shutil.copy(SAMPLE, self.allowed / "bees-talk-queued.opus")
-        self.running = ThreadedServer(create_app(self.state), self.port).__enter__()
+        self.log = RequestLog(create_app(self.state))  # what the server was asked and answered
+        self.running = ThreadedServer(self.log, self.port).__enter__()
 
     def stop(self) -> None:
         self.running.__exit__(None, None, None)  # the queue stops its video at the next progress step
@@ -63,7 +66,8 @@ class Site:
     def restart(self) -> None:
         self.stop()
         self.state = build_state(self.session, self.options)
-        self.running = ThreadedServer(create_app(self.state), self.port).__enter__()
+        self.log.app = create_app(self.state)
+        self.running = ThreadedServer(self.log, self.port).__enter__()
 
 
 @pytest.fixture(scope="module")
@@ -75,19 +79,24 @@ def server(tmp_path_factory, test_models_store):
 
 
 @pytest.fixture(scope="module")
-def browser_context(server):
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        context.requests = []  # every request any page of the module makes
-        context.on("request", lambda request: context.requests.append(request.url))
-        page = context.new_page()
-        page.goto(f"{server.url}/?token={TOKEN}")  # signs the context in (the cookie)
-        assert page.url == f"{server.url}/"
-        page.close()
-        yield context
-        context.close()
-        browser.close()
+def playwright():
+    with playwright_api.sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser_context(server, playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.requests = []  # every request any page of the module makes
+    context.on("request", lambda request: context.requests.append(request.url))
+    page = context.new_page()
+    page.goto(f"{server.url}/?token={TOKEN}")  # signs the context in (the cookie)
+    assert page.url == f"{server.url}/"
+    page.close()
+    yield context
+    context.close()
+    browser.close()
 
 
 @pytest.fixture
@@ -206,3 +215,112 @@ def test_no_request_left_127_0_0_1(server, browser_context):
     assert browser_context.requests, "the tests above made requests"
     outside = [url for url in browser_context.requests if not url.startswith(f"{server.url}/")]
     assert outside == []
+
+
+@pytest.fixture(scope="module")
+def other_site(tmp_path_factory):
+    """A plain web server on another port of 127.0.0.1 (a local dev server, a page someone left there),
+    serving the files of a folder."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    folder = tmp_path_factory.mktemp("other-site")
+    handler = functools.partial(Quiet, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.folder, httpd.url = folder, f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_page_on_another_port_of_this_machine_gets_nothing_with_the_cookie(server, page, other_site):
+    """SameSite=Strict ignores ports: the browser sends the cookie with these requests; the server must not
+    honour it (Sec-Fetch-Site says "same-site", not "same-origin")."""
+    playable = server.ids["playable"]
+    (other_site.folder / "attack.html").write_text(
+        f'<!doctype html><title>a local dev server</title>'
+        f'<img id="ask" src="{server.url}/ask?q=How+can+farmers+help+bees%3F+attack">'
+        f'<img id="media" src="{server.url}/media/{playable}">'
+        f'<form id="f" method="post" action="{server.url}/queue" target="_blank">'
+        f'<input name="sources" value="https://video.example/watch?v=attack"></form>'
+        f'<script>window.open("{server.url}/queue", "_blank");</script>')
+    with page.context.expect_page() as opened:
+        page.goto(f"{other_site.url}/attack.html")
+    popup = opened.value
+    popup.wait_for_load_state()
+    assert "Queue" not in popup.title() and "403" in popup.locator("h1").inner_text()
+    assert "Jobs" not in popup.content() and "csrf" not in popup.content()
+    popup.close()
+    with page.context.expect_page() as posted:
+        page.evaluate("document.getElementById('f').submit()")
+    posted.value.wait_for_load_state()
+    assert "403" in posted.value.locator("h1").inner_text()
+    posted.value.close()
+    page.wait_for_function("document.getElementById('ask').complete")
+    asked = [entry for entry in server.log.of("/ask") if "attack" in entry["query"]]
+    assert asked and all(entry["status"] == 403 and entry["site"] == "same-site" for entry in asked)
+    for path in (f"/media/{playable}", "/queue"):
+        foreign = [entry for entry in server.log.of(path) if entry["site"] == "same-site"]
+        assert foreign and all(entry["status"] == 403 for entry in foreign), path
+    assert all(s.source != "https://video.example/watch?v=attack" for s in server.state.queue.snapshot().waiting)
+    # The same requests from the app's own pages still work.
+    page.goto(f"{server.url}/queue")
+    assert page.locator("h1").inner_text() == "Queue"
+
+
+def test_the_sign_in_link_stays_off_command_lines_and_out_of_the_history(tmp_path, test_models_store, playwright):
+    """`ytlocal serve` opens the browser on a private file that posts the token: the browser's command
+    line (which `ps` shows everyone) and its history never hold the token, which then works no more."""
+    import re
+    import sqlite3
+    import subprocess
+    import sys
+
+    from conftest import REPO_ROOT
+
+    argv_file, browser = tmp_path / "argv.txt", tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {argv_file}\n')
+    browser.chmod(0o755)
+    token = "history-test-token-0123456789"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YTLOCAL_")}
+    env.update(PYTHONPATH=str(REPO_ROOT), PYTHONUNBUFFERED="1", YTLOCAL_SERVE_TOKEN=token, BROWSER=f"{browser} %s",
+               YTLOCAL_MODELS_DIR=str(test_models_store.root))
+    process = subprocess.Popen([sys.executable, "-m", "ytlocal.cli", "serve", "--port", "0", "--library",
+                                str(tmp_path / "library"), "--queue-dir", str(tmp_path / "queue")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    try:
+        line = process.stdout.readline()
+        base = re.match(r"ytlocal serve: (http://127\.0\.0\.1:\d+)/", line).group(1)
+        deadline = time.monotonic() + 30
+        while not argv_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        argv = argv_file.read_text()
+        assert token not in argv and token not in line
+        sign_in = Path(argv.strip().removeprefix("file://"))
+        assert argv.startswith("file:///") and (sign_in.stat().st_mode & 0o777) == 0o600
+        assert (sign_in.parent.stat().st_mode & 0o777) == 0o700
+        profile = tmp_path / "profile"
+        context = playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM,
+                                                                args=CHROMIUM_ARGS)
+        visit = context.new_page()
+        visit.goto(argv.strip())
+        visit.wait_for_url(f"{base}/")
+        assert visit.locator("h1").inner_text().startswith("Library")  # signed in
+        context.close()
+        history = sqlite3.connect(profile / "Default" / "History")
+        urls = [row[0] for row in history.execute("SELECT url FROM urls")]
+        history.close()
+        assert f"{base}/" in urls and [url for url in urls if token in url] == []
+        again = httpx.get(f"{base}/?token={token}")  # whoever finds the token later: it is used up
+        assert again.status_code == 403 and "used already" in again.text
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert not sign_in.exists()  # the private file goes with the server

@@ -79,6 +79,34 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class RequestLog:
+    """Wraps an ASGI app and notes what each HTTP request was and what the server answered: method,
+    path, query, ``Sec-Fetch-Site`` and status (the browser tests look at the server's side of an attack)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.entries: list[dict] = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        entry = {"method": scope["method"], "path": scope["path"], "query": scope["query_string"].decode("latin-1"),
+                 "site": headers.get("sec-fetch-site"), "status": None}
+        self.entries.append(entry)
+
+        async def noting(message):
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, noting)
+
+    def of(self, path: str) -> list[dict]:
+        return [entry for entry in self.entries if entry["path"] == path]
+
+
 class ThreadedServer:
     """The app under a real uvicorn on 127.0.0.1 in a thread (what a browser test needs)."""
 

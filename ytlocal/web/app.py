@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .security import Guard, SecurityMiddleware
+from .security import SECRET_NAME, Guard, SecurityMiddleware, session_secret
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,6 +33,7 @@ class ServeOptions:
         allow_dirs: Local files the queue may take must lie under one of these (after links resolve).
         page_size: Videos per library page.
         ask_wait_s: How long a question waits for the models while the queue uses them.
+        secret_file: Where the session secret is kept (default: ``serve-secret`` in the library's folder).
         event_poll_s: How often the event stream looks at the job list.
         formats: The summary formats the queue writes.
     """
@@ -44,6 +45,7 @@ class ServeOptions:
     allow_dirs: tuple[Path, ...] = ()
     page_size: int = 50
     ask_wait_s: float = 300.0
+    secret_file: Path | None = None
     event_poll_s: float = 0.25
     formats: tuple[str, ...] = ("md",)
 
@@ -61,6 +63,7 @@ class WebState:
     model_lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     cache: dict = field(default_factory=dict)  # slow facts (doctor's checks, disk use), with their time
+    warnings: list[str] = field(default_factory=list)  # for the command to print at start
 
 
 def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | None = None) -> WebState:
@@ -74,8 +77,10 @@ def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | 
                                                       with_transcript=True, settings=session.settings,
                                                       embedder=session.pipeline.embedder),
                        busy=lock)
-    return WebState(options, session, library, queue, Guard(options.token, options.port, options.host),
-                    environment(), lock)
+    secret, warning = session_secret(options.secret_file or Path(library.path).parent / SECRET_NAME)
+    guard = Guard(options.token, options.port, options.host, secret)
+    return WebState(options, session, library, queue, guard, environment(), lock,
+                    warnings=[warning] if warning else [])
 
 
 def create_app(state: WebState, *, start_queue: bool = True):
@@ -85,6 +90,7 @@ def create_app(state: WebState, *, start_queue: bool = True):
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
+    from ..errors import YtlocalError
     from .views import ask, health, library, queue, search, video
 
     @contextlib.asynccontextmanager
@@ -118,7 +124,7 @@ def create_app(state: WebState, *, start_queue: bool = True):
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(SecurityMiddleware, guard=state.guard)],
-                    exception_handlers={404: _not_found, 405: _not_allowed})
+                    exception_handlers={404: _not_found, 405: _not_allowed, YtlocalError: _ytlocal_error})
     app.state.ytlocal = state
     return app
 
@@ -133,6 +139,14 @@ async def _not_found(request, exc):
         return render(request, "error.html", {"title": "Not found", "message": detail}, status=404)
     except Exception:  # no state (a mount outside the app): a plain page
         return HTMLResponse("<!doctype html><title>404</title><h1>Not found</h1>", status_code=404)
+
+
+async def _ytlocal_error(request, exc):
+    """A damaged or busy library or job list: its one-line message, as the command line would say it (any
+    other error is a plain 500 page, from the security middleware)."""
+    from .templating import render
+
+    return render(request, "error.html", {"title": "Something is wrong", "message": str(exc)}, status=500)
 
 
 async def _not_allowed(request, exc):
