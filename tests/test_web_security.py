@@ -354,6 +354,21 @@ def test_the_event_stream_needs_the_cookie_and_starts_with_the_whole_state(web):
 
 
 
+def test_a_nul_byte_or_a_page_beyond_any_number_is_an_answer_not_a_server_error(web):
+    client = web.client(raise_server_exceptions=False)
+    for line in (f"{web.folder}/bees\x00talk.opus", "https://video.example/watch?v=1\x00", "\x00"):
+        response = web.post(client, "/queue", {"sources": line})
+        assert response.status_code == 400 and "control character" in response.text, repr(line)
+    assert web.state.queue.snapshot().waiting == []
+    for number in ("922337203685477580", "9" * 40, "1e9", "-5"):
+        response = client.get(f"/?page={number}")
+        assert response.status_code in (200, 404), number
+        assert "content-security-policy" in response.headers
+    deep = client.get("/?page=5")
+    assert deep.status_code == 404 and "There is no page 5" in deep.text and "page 1</a>" in deep.text
+    assert "3 videos" in deep.text and "The library is empty" not in deep.text
+
+
 def test_a_server_error_is_a_page_with_every_security_header_and_no_traceback(web, caplog):
     client = web.client(raise_server_exceptions=False)
     web.state.queue.jobs.close()  # the job list closed under a request (the server going down)
