@@ -7,6 +7,7 @@ media only by library id and never through a link, local files only under the al
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import re
 import stat
@@ -22,7 +23,7 @@ from ytlocal.api import Session
 from ytlocal.web.app import ServeOptions, build_state, create_app
 from ytlocal.web.security import Guard
 
-from web_fixtures import HOSTILE_TITLE, TOKEN, app_state
+from web_fixtures import HOSTILE_TITLE, TOKEN, ThreadedServer, app_state, free_port
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -382,3 +383,41 @@ def test_a_server_error_is_a_page_with_every_security_header_and_no_traceback(we
         assert "Traceback" not in response.text and "sqlite3" not in response.text
     assert "is closed" in known.text  # the library's own message
     assert "unexpected error answering GET /queue" in caplog.text  # the details go to the log
+
+
+def test_questions_cannot_take_the_threads_that_serve_the_pages(tmp_path):
+    port = free_port()
+    with app_state(tmp_path, port, ask_wait_s=20.0) as (state, _ids, _allowed), \
+            ThreadedServer(create_app(state, start_queue=False), port) as server:
+        cookies = {state.guard.cookie_name: state.guard.cookie_value}
+        state.model_lock.acquire()  # the queue is transcribing a video: the models are taken
+        held = True
+        try:
+            with httpx.Client(base_url=server.url, cookies=cookies, timeout=60,
+                              limits=httpx.Limits(max_connections=100)) as client, \
+                    concurrent.futures.ThreadPoolExecutor(45) as pool:
+                asks = [pool.submit(client.get, f"/ask?q=zeppelin+airships+{n}") for n in range(45)]
+                time.sleep(1.0)  # every question has arrived: all 45 are in flight
+                waits = []
+                for path in ("/", "/static/ytlocal.css", "/search?q=bees", "/queue", "/models") * 3:
+                    started = time.perf_counter()
+                    try:
+                        assert client.get(path, timeout=5).status_code == 200, path
+                    except httpx.TimeoutException:
+                        pass  # counted as the time waited
+                    waits.append(time.perf_counter() - started)
+                assert max(waits) < 1.0, waits
+                deadline = time.monotonic() + 20
+                while sum(future.done() for future in asks) < 43 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                told = [future.result() for future in asks if future.done()]
+                assert len(told) == 43 and all(r.status_code == 503 for r in told)
+                assert all(r.headers["retry-after"] == "10" and "ask again" in r.text for r in told)
+                state.model_lock.release()
+                held = False
+                answered = [future.result() for future in asks if future.result().status_code != 503]
+                assert len(answered) == 2 and all(r.status_code == 200 for r in answered)
+                assert all("Nothing in the library is about this" in r.text for r in answered)
+        finally:
+            if held:
+                state.model_lock.release()

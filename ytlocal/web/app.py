@@ -5,7 +5,9 @@ state holds one :class:`~ytlocal.api.Session` (models load on the first job or q
 start), one :class:`~ytlocal.library.Library` shared by the request threads (a connection each), and
 the :class:`~ytlocal.batch.BatchQueue` whose thread runs the queued videos. ``model_lock`` is held by
 the queue while a video is transcribed and summarized and by ``ask`` while it answers: the two share
-the session's models, which one thread at a time may use.
+the session's models, which one thread at a time may use. Questions are answered in a thread of their
+own, at most ``ask_slots`` answered or waiting at once (see :mod:`.views.ask`), so however many come,
+the threads that serve the pages stay free.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class ServeOptions:
         allow_dirs: Local files the queue may take must lie under one of these (after links resolve).
         page_size: Videos per library page.
         ask_wait_s: How long a question waits for the models while the queue uses them.
+        ask_slots: Questions answered or waiting for the models at once; one more is told to come back
+            (503 with Retry-After).
         secret_file: Where the session secret is kept (default: ``serve-secret`` in the library's folder).
         event_poll_s: How often the event stream looks at the job list.
         formats: The summary formats the queue writes.
@@ -45,6 +49,7 @@ class ServeOptions:
     allow_dirs: tuple[Path, ...] = ()
     page_size: int = 50
     ask_wait_s: float = 300.0
+    ask_slots: int = 2
     secret_file: Path | None = None
     event_poll_s: float = 0.25
     formats: tuple[str, ...] = ("md",)
@@ -64,6 +69,8 @@ class WebState:
     stopping: threading.Event = field(default_factory=threading.Event)
     cache: dict = field(default_factory=dict)  # slow facts (doctor's checks, disk use), with their time
     warnings: list[str] = field(default_factory=list)  # for the command to print at start
+    asks: int = 0  # questions answered or waiting now (changed on the event loop only)
+    ask_limiter: Any = None  # the one thread questions are answered in (made on the event loop)
 
 
 def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | None = None) -> WebState:
