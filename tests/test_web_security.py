@@ -354,6 +354,30 @@ def test_the_event_stream_needs_the_cookie_and_starts_with_the_whole_state(web):
     assert "event: queue" in response.text and "https://video.example/watch?v=stream" in response.text
 
 
+def test_the_media_route_never_follows_a_link_put_where_the_recorded_file_was(web, tmp_path):
+    client = web.client()
+    playable, recorded = web.ids["playable"], web.folder / "bees-talk.opus"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "bees-talk.opus").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    assert client.get(f"/media/{playable}").status_code == 200
+    # The recorded file replaced by a link to a file elsewhere.
+    recorded.rename(tmp_path / "kept.opus")
+    recorded.symlink_to(outside / "bees-talk.opus")
+    response = client.get(f"/media/{playable}")
+    assert response.status_code == 404 and b"PRIVATE KEY" not in response.content
+    # A folder on the way replaced by a link to a folder with a file of the same name.
+    recorded.unlink()
+    web.folder.rename(tmp_path / "allowed-moved")
+    web.folder.symlink_to(outside, target_is_directory=True)
+    response = client.get(f"/media/{playable}")
+    assert response.status_code == 404 and b"PRIVATE KEY" not in response.content
+    # Put back as it was recorded, it plays again (ranges too).
+    web.folder.unlink()
+    (tmp_path / "allowed-moved").rename(web.folder)
+    (tmp_path / "kept.opus").rename(recorded)
+    assert client.get(f"/media/{playable}", headers={"Range": "bytes=0-9"}).status_code == 206
+
 
 def test_a_nul_byte_or_a_page_beyond_any_number_is_an_answer_not_a_server_error(web):
     client = web.client(raise_server_exceptions=False)

@@ -4,7 +4,9 @@ video file on this machine, and its outputs to download.
 Every time in the summary and the transcript is a link: with the file here it opens this page at that
 moment (the script seeks the player instead of reloading), without it the source's address at that
 moment. Ids in URLs are the library's; the media comes only from the file the library recorded for
-that id (:meth:`ytlocal.library.Library.media_file`), never from a path in the request.
+that id (:meth:`ytlocal.library.Library.media_file`), never from a path in the request, and is opened
+without following a link (:func:`ytlocal.confined.open_unlinked`): a link put in the place of a
+recorded file, or of a folder on its way, is refused.
 """
 
 from __future__ import annotations
@@ -97,10 +99,33 @@ def transcript_file(request):
 
 
 def media(request):
-    """The video's audio or video file, with range requests (so the player can seek)."""
+    """The video's audio or video file, with range requests (so the player can seek), read through the
+    descriptor opened after the checks (closed once the answer is sent)."""
+    from ...confined import open_unlinked
+    from ...errors import SourceError
+
     state = state_of(request)
     path = state.library.media_file(request.path_params["video_id"])
     if path is None:
         raise HTTPException(404, "This video's media is not on this machine.")
-    return FileResponse(path, media_type=PLAYABLE[path.suffix.lower()],
-                        headers={"Cache-Control": "private, max-age=0"}, content_disposition_type="inline")
+    try:
+        opened = open_unlinked(path)
+    except SourceError:
+        raise HTTPException(404, "This video's media is not on this machine as it was recorded.") from None
+    return _OpenedFileResponse(opened, media_type=PLAYABLE[path.suffix.lower()],
+                               headers={"Cache-Control": "private, max-age=0"}, content_disposition_type="inline")
+
+
+class _OpenedFileResponse(FileResponse):
+    """A file response read through an :class:`~ytlocal.confined.OpenedFile`'s descriptor, which it
+    closes however the answer ends (a player cancels many range requests half way)."""
+
+    def __init__(self, opened, **options):
+        super().__init__(opened.reader_path, stat_result=opened.info, **options)
+        self.opened = opened
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.opened.close()
