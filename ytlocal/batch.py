@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import logging
 import os
 import threading
@@ -25,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
-from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, plan
+from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, local_media, plan
+from .confined import OpenedFile, open_unlinked
 from .errors import BatchLocked, SourceError, YtlocalError
 from .jobs import (DB_NAME, FINAL_STATES, INDEX_NAME, STATE_DIR, BatchOptions, BatchStopped, JobCancelled,
                    JobList, JobProgress, JobRecorder, JobView, QueuedSource, Report, WorkerLoad, fetch_with_retries,
@@ -98,6 +100,7 @@ class BatchRunner:
         self.stop = stop
         self.busy = busy if busy is not None else contextlib.nullcontext()
         self.on_planned = on_planned or (lambda: None)
+        self._acquired: dict[str, tuple[int, int]] = {}  # job id -> the confined file acquired (device, inode)
 
     def _select(self, jobs: JobList, planned: list[Planned | Failure]) -> list[Planned]:
         todo: list[Planned] = []
@@ -124,8 +127,35 @@ class BatchRunner:
 
     def _fetch_with_retries(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
         """Runs in a worker thread: no job list access here (the main thread records the outcome)."""
+        if item.kind == "file" and self.options.allow_dirs is not None:
+            return self._fetch_confined(item)
         return fetch_with_retries(item, self.pipeline.acquire_options, self.options.retries,
                                   self.options.backoff_seconds)
+
+    def _fetch_confined(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
+        """A local file of a queue confined to ``allow_dirs`` (the web app's): checked on the file opened
+        now, not where its name led when it was queued, and probed and hashed through that descriptor."""
+        started = time.perf_counter()
+        try:
+            with open_unlinked(item.target, self.options.allow_dirs) as opened:
+                media = local_media(opened.path, read_from=opened.reader_path)
+                self._acquired[item.job_id] = opened.identity
+        except SourceError as error:
+            return None, error, time.perf_counter() - started
+        return media, None, time.perf_counter() - started
+
+    @contextlib.contextmanager
+    def _reopened(self, job_id: str, media: Media) -> Iterator[OpenedFile | None]:
+        """For a confined local file, the file acquired, opened again after the same checks (a link put
+        in its place since, or another file, is refused); None for anything else."""
+        if self.options.allow_dirs is None or media.extractor != "file" or media.audio_path is None:
+            yield None
+            return
+        with open_unlinked(media.audio_path, self.options.allow_dirs) as opened:
+            if opened.identity != self._acquired.get(job_id, opened.identity):
+                raise SourceError(f"{media.audio_path} was replaced by another file after it was read; queue it "
+                                  f"again")
+            yield opened
 
     def _fetches(self, todo: list[Planned]) -> Iterator[tuple[Planned, Media | None, SourceError | None, float]]:
         """Each planned video with its download outcome, in order; up to ``jobs - 1`` downloads run
@@ -195,18 +225,24 @@ class BatchRunner:
         pipeline = self.pipeline
         progress = JobProgress(jobs, job_id, self.stage, self.stop)
         try:
-            progress.stage("transcribe")
-            started = time.perf_counter()
-            transcript = pipeline.transcribe(item, progress)
-            jobs.add_time(job_id, "transcribe_s", time.perf_counter() - started)
-            jobs.update(job_id, state="transcribed", whisper_model=transcript.model)
-            progress.stage("summarize")
-            started = time.perf_counter()
-            summary = pipeline.summarize(item, progress)
-            jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
-            jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
-            progress.stage("write")
-            return recorder.written(job_id, item)
+            with self._reopened(job_id, media) as opened:
+                if opened is not None:
+                    # Every read goes through the descriptor opened after the checks, and the library records
+                    # where that file is (the descriptor's path), never where its name leads by then.
+                    item.source, item.media = str(opened.reader_path), dataclasses.replace(
+                        media, audio_path=opened.reader_path)
+                progress.stage("transcribe")
+                started = time.perf_counter()
+                transcript = pipeline.transcribe(item, progress)
+                jobs.add_time(job_id, "transcribe_s", time.perf_counter() - started)
+                jobs.update(job_id, state="transcribed", whisper_model=transcript.model)
+                progress.stage("summarize")
+                started = time.perf_counter()
+                summary = pipeline.summarize(item, progress)
+                jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
+                jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
+                progress.stage("write")
+                return recorder.written(job_id, item)
         except JobCancelled:
             jobs.mark_cancelled(job_id)
             self.log(f"cancelled: {media.title}")

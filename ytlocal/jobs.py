@@ -469,6 +469,7 @@ class BatchOptions:
     cluster: str | None = None  # a Dask scheduler address, or local:N (see ytlocal.cluster)
     settings: Any = None  # the command's Settings: finished videos are added to the library it names
     embedder: Any = None  # what gives the library's passages their vectors (the pipeline's embedder loader)
+    allow_dirs: tuple[Path, ...] | None = None  # local files only under these, checked on the file opened (web queue)
 
 
 def fetch_with_retries(item: Planned, options, retries: int,

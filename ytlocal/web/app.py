@@ -82,7 +82,8 @@ def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | 
     library = session.library()  # with the session's embedding model: search by meaning too
     queue = BatchQueue(session.pipeline, BatchOptions(out_dir=Path(options.queue_dir), formats=options.formats,
                                                       with_transcript=True, settings=session.settings,
-                                                      embedder=session.pipeline.embedder),
+                                                      embedder=session.pipeline.embedder,
+                                                      allow_dirs=tuple(options.allow_dirs)),
                        busy=lock)
     secret, warning = session_secret(options.secret_file or Path(library.path).parent / SECRET_NAME)
     guard = Guard(options.token, options.port, options.host, secret)
