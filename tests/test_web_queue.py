@@ -50,7 +50,9 @@ def test_cancel_in_the_middle_of_a_summary_and_before_the_start_leaves_nothing_t
             return {view.label.rsplit("/", 1)[-1]: view for view in state.queue.snapshot().jobs}
 
         second = wait_for(lambda: views().get("second.opus"), "the plan")
+        assert second.state == "pending"
         assert client.post(f"/queue/jobs/{second.id}/cancel", data=csrf, headers={"Origin": BASE}).status_code == 303
+        assert views()["second.opus"].state == "cancelled"  # waiting: cancelled at once, not "cancelling" until its turn
         first = wait_for(lambda: (lambda v: v if v and v.stage == "summarize" and (v.done or 0) >= 1 else None)(
             views().get("first.opus")), "the summary to be written")
         assert first.state == "transcribed" and first.total and first.eta_s is not None

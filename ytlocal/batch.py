@@ -200,12 +200,11 @@ class BatchRunner:
             else:
                 for done_count, (item, media, error, fetch_s) in enumerate(self._fetches(todo), start=1):
                     self._check_stop()
-                    if recorder.fetched(item, error, fetch_s):
-                        if jobs.cancel_requested(item.job_id):
-                            jobs.mark_cancelled(item.job_id)
-                        else:
-                            with self.busy:
-                                report.processed(self._process(jobs, recorder, item, media))
+                    if jobs.cancel_requested(item.job_id):  # cancelled while it waited: neither failed nor run
+                        jobs.mark_cancelled(item.job_id)
+                    elif recorder.fetched(item, error, fetch_s):
+                        with self.busy:
+                            report.processed(self._process(jobs, recorder, item, media))
                     self.overall("videos", done_count, len(todo))
                     write_index(jobs, out_dir)
             final = report_from(jobs)

@@ -233,9 +233,16 @@ class JobList:
 
     def request_cancel(self, job_id: str) -> bool:
         """Ask for a job to stop (the runner stops it at its next progress step, or skips it when its
-        turn comes). False when there is no such job or it has already finished."""
-        cursor = self._execute(f"UPDATE videos SET cancel_requested = 1, updated = ? WHERE id = ? AND state IN "
-                               f"({', '.join('?' * len(WORKING_STATES))})", (utc_timestamp(), job_id, *WORKING_STATES))
+        turn comes). A job still waiting (``pending``) is cancelled at once: nothing of it runs, so the
+        page need not show it "cancelling" until its turn. False when there is no such job or it has
+        already finished."""
+        now = utc_timestamp()
+        with self.database.transaction() as connection:
+            cursor = connection.execute(f"UPDATE videos SET cancel_requested = 1, updated = ? WHERE id = ? AND state "
+                                        f"IN ({', '.join('?' * len(WORKING_STATES))})", (now, job_id, *WORKING_STATES))
+            assignments = ", ".join(f"{name} = ?" for name in CANCELLED)
+            connection.execute(f"UPDATE videos SET {assignments} WHERE id = ? AND state = 'pending'",
+                               (*CANCELLED.values(), job_id))
         return cursor.rowcount > 0
 
     def cancel_requested(self, job_id: str) -> bool:
