@@ -32,9 +32,10 @@ from .errors import BatchLocked, SourceError, YtlocalError
 from .jobs import (DB_NAME, FINAL_STATES, INDEX_NAME, STATE_DIR, BatchOptions, BatchStopped, JobCancelled,
                    JobList, JobProgress, JobRecorder, JobView, QueuedSource, Report, WorkerLoad, fetch_with_retries,
                    report_from, status_table, write_index)
-from .pipeline import Pipeline
+from .pipeline import TRANSCRIPT_SUFFIXES, Pipeline
 from .progress import Progress
-from .records import Result
+from .records import Result, Transcript
+from .transcript import read_transcript
 from .store import DiskFullError, atomic_write_json, read_json, utc_timestamp
 
 LOCK_NAME = "batch.lock"
@@ -101,6 +102,7 @@ class BatchRunner:
         self.busy = busy if busy is not None else contextlib.nullcontext()
         self.on_planned = on_planned or (lambda: None)
         self._acquired: dict[str, tuple[int, int]] = {}  # job id -> the confined file acquired (device, inode)
+        self._transcripts: dict[str, Transcript] = {}  # job id -> the transcript file read (no speech to recognize)
 
     def _select(self, jobs: JobList, planned: list[Planned | Failure]) -> list[Planned]:
         todo: list[Planned] = []
@@ -127,6 +129,8 @@ class BatchRunner:
 
     def _fetch_with_retries(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
         """Runs in a worker thread: no job list access here (the main thread records the outcome)."""
+        if item.kind == "file" and Path(item.target).suffix.lower() in TRANSCRIPT_SUFFIXES:
+            return self._read_transcript(item)
         if item.kind == "file" and self.options.allow_dirs is not None:
             return self._fetch_confined(item)
         return fetch_with_retries(item, self.pipeline.acquire_options, self.options.retries,
@@ -143,6 +147,22 @@ class BatchRunner:
         except SourceError as error:
             return None, error, time.perf_counter() - started
         return media, None, time.perf_counter() - started
+
+    def _read_transcript(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
+        """A transcript file (``.srt``, ``.vtt``, ``.txt``, ytlocal's ``.json``), as ``ytlocal summarize``
+        takes it: read now (through the checked descriptor in a confined queue), summarized without
+        speech recognition."""
+        started = time.perf_counter()
+        try:
+            if self.options.allow_dirs is not None:
+                with open_unlinked(item.target, self.options.allow_dirs) as opened:
+                    transcript = read_transcript(opened.path, read_from=opened.reader_path)
+            else:
+                transcript = read_transcript(Path(item.target))
+        except SourceError as error:
+            return None, error, time.perf_counter() - started
+        self._transcripts[item.job_id] = transcript
+        return transcript.media or Media.for_transcript_file(Path(item.target)), None, time.perf_counter() - started
 
     @contextlib.contextmanager
     def _reopened(self, job_id: str, media: Media) -> Iterator[OpenedFile | None]:
@@ -202,6 +222,7 @@ class BatchRunner:
                     self._check_stop()
                     if jobs.cancel_requested(item.job_id):  # cancelled while it waited: neither failed nor run
                         jobs.mark_cancelled(item.job_id)
+                        self._transcripts.pop(item.job_id, None)
                     elif recorder.fetched(item, error, fetch_s):
                         with self.busy:
                             report.processed(self._process(jobs, recorder, item, media))
@@ -220,7 +241,7 @@ class BatchRunner:
         cancelled."""
         job_id = planned.job_id
         recorder.acquired(job_id, media)
-        item = Result(planned.label, media=media)
+        item = Result(planned.label, media=media, transcript=self._transcripts.pop(job_id, None))
         pipeline = self.pipeline
         progress = JobProgress(jobs, job_id, self.stage, self.stop)
         try:
