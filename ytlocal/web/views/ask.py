@@ -20,7 +20,10 @@ RETRY_AFTER_S = 10
 
 def _answer(state, question: str) -> dict:
     """In the question thread: the answer (or why there is none) and which passages can play here."""
-    context: dict = {"answer": None, "busy": False, "error": None, "playable": {}}
+    context: dict = {"answer": None, "busy": False, "error": None, "playable": {}, "empty": False}
+    if state.library.is_empty():  # nothing to answer from: say so, and load no model
+        context["empty"] = True
+        return context
     if not state.model_lock.acquire(timeout=state.options.ask_wait_s):
         context["busy"] = True
         return context
