@@ -19,7 +19,7 @@ import pytest
 from ytlocal.api import Session
 from ytlocal.web.app import ServeOptions, build_state, create_app
 
-from web_fixtures import (HOSTILE_CHANNEL, HOSTILE_TITLE, SAMPLE, SPONSOR, TOKEN, RequestLog, ThreadedServer,
+from web_fixtures import (GUEST, HOSTILE_CHANNEL, HOSTILE_TITLE, SAMPLE, SPONSOR, TOKEN, RequestLog, ThreadedServer,
                           fill_library, free_port, podcast, video)
 
 pytestmark = pytest.mark.integration
@@ -539,7 +539,14 @@ def test_hostile_text_neither_stretches_nor_reorders_the_pages(server, page, sho
         assert page.locator("h1").inner_text() == heading, key
 
 
-def test_the_library_says_what_is_empty(server, page, shots, tmp_path):
+def test_the_library_finds_a_guest_named_only_in_the_talk_and_says_what_is_empty(server, page, shots, tmp_path):
+    server.state.library.add(podcast())
+    page.goto(f"{server.url}/")
+    page.fill("input[name=filter]", GUEST)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**filter=*")
+    assert page.locator("a.title").all_inner_texts() == ["Episode 12"]
+    shoot(page, shots, "library-filter")
     page.goto(f"{server.url}/?page=5")
     assert "There is no page 5" in page.locator("p.empty").inner_text()
     assert "The library is empty" not in page.content()

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from ytlocal.web.app import create_app
 
-from web_fixtures import TOKEN, app_state, podcast, video
+from web_fixtures import GUEST, TOKEN, app_state, podcast, video
 
 PORT = 8766
 BASE = f"http://127.0.0.1:{PORT}"
@@ -221,6 +221,18 @@ def test_only_whole_words_the_library_marked_are_highlighted(site):
     state.library.add(video("file-stars0000000001", "Stars", lines=[(0.0, "Pollen ** is **** gold, says ** the pollen maker.")]))
     html = client.get("/search?q=pollen").text
     assert "<mark></mark>" not in html and "<mark>Pollen</mark> ** is **** gold" in html
+
+
+def test_the_library_filter_finds_what_the_summary_and_the_talk_say(site):
+    client, state, _ids = site
+    state.library.add(podcast())
+    said_by_bees = {"Why honey bees matter", "A talk on the web"}  # the third video's transcript is other text
+    for text, wanted in ((GUEST, {"Episode 12"}), ("ada quill", {"Episode 12"}), ("varroa mite", said_by_bees),
+                         ("build deltas", {"Episode 12"}), ("River Talk", {"Episode 12"}),
+                         ("on the", {"A talk on the web"})):  # stopwords alone: said in every talk, not searched there
+        found = set(titles(client.get("/", params={"filter": text}).text))
+        assert found == wanted, (text, found)
+    assert "No video’s title, channel, summary or transcript has “zeppelin”" in client.get("/?filter=zeppelin").text
 
 
 def test_search_and_ask_say_when_the_library_is_empty(tmp_path):

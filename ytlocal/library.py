@@ -400,15 +400,11 @@ class Library:
 
     def page(self, *, text: str | None = None, sort: str = "added", descending: bool = True, offset: int = 0,
              limit: int = 50) -> VideoPage:
-        """One page of the videos, sorted by ``sort`` (one of :data:`SORTS`), those whose title or
-        channel contains ``text`` (any case) when it is given."""
+        """One page of the videos, sorted by ``sort`` (one of :data:`SORTS`), those that have ``text``
+        when it is given (see :func:`_filter`)."""
         direction = " DESC" if descending else ""
         order = ", ".join(column + direction for column in _SORT_KEYS.get(sort, _SORT_KEYS["added"]))
-        where, arguments = "", []
-        if text and text.strip():
-            pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where = " WHERE title LIKE ? ESCAPE '\\' OR channel LIKE ? ESCAPE '\\'"
-            arguments = [pattern, pattern]
+        where, arguments = _filter(text)
         total = int(self._query(f"SELECT COUNT(*) FROM videos{where}", arguments)[0][0])
         offset, limit = max(0, int(offset)), max(1, min(500, int(limit)))
         # The page's ids first, from the sort's index alone (every term in one direction, so it can be
@@ -757,6 +753,26 @@ PLAYABLE = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".m4
             ".mp3": "audio/mpeg", ".mpga": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac",
             ".webm": "audio/webm", ".mka": "audio/x-matroska", ".mp4": "video/mp4", ".m4v": "video/mp4",
             ".mkv": "video/x-matroska", ".mov": "video/quicktime", ".mpeg": "video/mpeg"}
+
+
+def _filter(text: str | None) -> tuple[str, list]:
+    """The WHERE clause of a library filter: videos whose title, channel or TL;DR contains ``text`` (any
+    case), or whose transcript says its words in that order (a guest named in the talk, not in the file
+    name). A filter of stopwords only ("the") matches by title, channel and TL;DR alone: every transcript
+    says them."""
+    from .text import STOPWORDS
+
+    if not text or not text.strip():
+        return "", []
+    pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    where = " WHERE title LIKE ? ESCAPE '\\' OR channel LIKE ? ESCAPE '\\' OR tldr LIKE ? ESCAPE '\\'"
+    arguments: list = [pattern, pattern, pattern]
+    words = [word.lower() for word in re.findall(r"\w+", text, flags=re.UNICODE)]
+    if any(word not in STOPWORDS for word in words):
+        where += (" OR id IN (SELECT p.video_id FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid "
+                  "WHERE passages_fts MATCH ?)")
+        arguments.append('"' + " ".join(words) + '"')  # one phrase: its words, in order, never FTS syntax
+    return where, arguments
 
 
 def _media_of(row: sqlite3.Row) -> Path | None:
