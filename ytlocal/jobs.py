@@ -273,7 +273,7 @@ class JobList:
         """Seconds of transcription per second of audio over the videos done (those whose transcript was
         not simply found in the cache), or None before the first."""
         row = self._execute("SELECT SUM(transcribe_s), SUM(duration) FROM videos WHERE state = 'done' AND "
-                            "transcribe_s > 1 AND duration > 0").fetchone()
+                            "transcribe_s > 0.25 AND duration > 0").fetchone()
         return row[0] / row[1] if row[0] and row[1] else None
 
     def views(self) -> list[JobView]:
