@@ -75,11 +75,15 @@ def video_path(video_id: str) -> str:
     return "/video/" + video_segment(video_id)
 
 
+def running(job) -> bool:
+    """Whether a queue's job is being worked on now (a stage started, not finished)."""
+    return bool(job.stage) and not job.final
+
+
 def state_label(job) -> str:
     """A job's state as the queue page says it: "running" while a stage runs, "waiting" before its turn
     (the job list's own words otherwise), and "cancelling" while a cancel is on its way."""
-    running = bool(job.stage) and not job.final
-    label = "running" if running else "waiting" if job.state == "pending" else job.state
+    label = "running" if running(job) else "waiting" if job.state == "pending" else job.state
     return label + (" (cancelling)" if job.cancel_requested and not job.final else "")
 
 
@@ -129,6 +133,7 @@ def environment():
     env.filters.update(clock=clock, marked=marked, web_url=web_url, quote=quote, size=size, first_line=first_line,
                        plain=plain, isolated=isolated, vid=video_segment, wait=wait, state_label=state_label)
     env.globals.update(at_time=at_time, video_path=video_path)
+    env.tests.update(running=running)
     return env
 
 

@@ -13,7 +13,7 @@ import anyio
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, StreamingResponse
 
-from ..templating import render, state_label, state_of, video_path, wait
+from ..templating import render, running, state_label, state_of, video_path, wait
 from ..sources import check_sources
 
 HEARTBEAT_S = 15.0
@@ -28,9 +28,6 @@ def _context(state, **extra) -> dict:
 def ordered(jobs: list) -> list:
     """The jobs as the page lists them: the one running first, then those waiting in their order, then
     the finished ones, the latest first (the script keeps this order as the jobs change)."""
-    def running(job) -> bool:
-        return bool(job.stage) and not job.final
-
     finished = sorted((job for job in jobs if job.final), key=lambda job: job.updated or "", reverse=True)
     return ([job for job in jobs if running(job)] + [job for job in jobs if not job.final and not running(job)]
             + finished)
