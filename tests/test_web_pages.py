@@ -223,7 +223,7 @@ def test_only_whole_words_the_library_marked_are_highlighted(site):
     assert "<mark></mark>" not in html and "<mark>Pollen</mark> ** is **** gold" in html
 
 
-def test_the_library_filter_finds_what_the_summary_and_the_talk_say(site):
+def test_the_library_filter_finds_what_the_summary_and_the_talk_say(site, monkeypatch):
     client, state, _ids = site
     state.library.add(podcast())
     said_by_bees = {"Why honey bees matter", "A talk on the web"}  # the third video's transcript is other text
@@ -233,6 +233,13 @@ def test_the_library_filter_finds_what_the_summary_and_the_talk_say(site):
         found = set(titles(client.get("/", params={"filter": text}).text))
         assert found == wanted, (text, found)
     assert "No video’s title, channel, summary or transcript has “zeppelin”" in client.get("/?filter=zeppelin").text
+    assert "is said in too many talks" in client.get("/?filter=on+the").text  # says why the talks were not searched
+    assert set(titles(client.get("/?filter=conversation").text)) == {"Episode 12"}
+    import ytlocal.library
+
+    monkeypatch.setattr(ytlocal.library, "FILTER_PASSAGES", 3)  # "conversation" is in more passages than that
+    common = client.get("/?filter=conversation").text
+    assert titles(common) == [] and "is said in too many talks" in common
 
 
 def test_search_and_ask_say_when_the_library_is_empty(tmp_path):
