@@ -689,6 +689,8 @@ class Library:
         """The ``limit`` passages nearest in meaning as (id, cosine), or None without a model."""
         import time
 
+        if self.vectors.stored_model() is None:  # no passage has a vector yet: no query to embed, no model to load
+            return None
         model = self.embedding_model()
         if model is None:
             return None
