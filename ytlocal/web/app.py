@@ -70,7 +70,7 @@ class WebState:
     cache: dict = field(default_factory=dict)  # slow facts (doctor's checks, disk use), with their time
     warnings: list[str] = field(default_factory=list)  # for the command to print at start
     asks: int = 0  # questions answered or waiting now (changed on the event loop only)
-    ask_limiter: Any = None  # the one thread questions are answered in (made on the event loop)
+    ask_thread: Any = None  # the one thread questions are answered in (made on first use)
 
 
 def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | None = None) -> WebState:
@@ -112,6 +112,8 @@ def create_app(state: WebState, *, start_queue: bool = True):
             import anyio
 
             await anyio.to_thread.run_sync(state.queue.stop)
+            if state.ask_thread is not None:
+                state.ask_thread.shutdown(wait=False, cancel_futures=True)
 
     routes = [
         Route("/", library.home),

@@ -2,20 +2,28 @@
 passage it rests on, or the honest refusal and the closest passages. A GET (asking changes nothing).
 
 Answering takes seconds of CPU and the models, which the queue may hold for a whole video. So a question
-is answered in a thread of its own (one at a time: the models serve one caller), never in the threads
-that serve the pages, and at most ``ask_slots`` questions are answered or waiting at once: one more is
-told at once to come back (503 with Retry-After) instead of holding a connection and a thread. A
-question waits for the models at most ``ask_wait_s`` while the queue uses them."""
+is answered in a thread of its own (one at a time: the models serve one caller), at a lower CPU
+priority than the pages, never in the threads that serve them; at most ``ask_slots`` questions are
+answered or waiting at once, and one more is told at once to come back (503 with Retry-After, a page
+made without the templates: a crowd of such answers costs the pages little) instead of holding a
+connection and a thread. A question waits for the models at most ``ask_wait_s`` while the queue uses
+them."""
 
 from __future__ import annotations
 
-import anyio
+import asyncio
+import concurrent.futures
+import urllib.parse
+
+from markupsafe import escape
+from starlette.responses import HTMLResponse
 
 from ...answer import ask_library
 from ...errors import YtlocalError
 from ..templating import playable, render, state_of
 
 RETRY_AFTER_S = 10
+ANSWER_NICE = 10  # how far below the pages' threads the question thread runs (Linux niceness)
 
 
 def _answer(state, question: str) -> dict:
@@ -39,23 +47,50 @@ def _answer(state, question: str) -> dict:
     return context
 
 
+def _crowded(question: str) -> HTMLResponse:
+    """The answer to one question too many: short, and made without the templates."""
+    again = "/ask?" + urllib.parse.urlencode({"q": question})
+    page = (f'<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+            f'initial-scale=1"><link rel="stylesheet" href="/static/ytlocal.css"><title>Ask · ytlocal</title>'
+            f'<main><h1>Ask</h1><p class="warning" role="status">Other questions are being answered; ask again in a '
+            f'few seconds: <a href="{escape(again)}">{escape(question)}</a></p><p><a href="/">Library</a></p></main>')
+    return HTMLResponse(page, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"})
+
+
+def _below_the_pages() -> None:
+    """Lower the question thread's CPU priority (Linux: per thread, and inherited by the threads it starts,
+    llama.cpp's included), so that the pages, which take milliseconds, get the cores first; a no-op where
+    it is not allowed."""
+    import os
+    import threading
+
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + ANSWER_NICE)
+    except (AttributeError, OSError):  # not Linux, or not permitted: the same priority as the pages
+        pass
+
+
+def _answerer(state) -> concurrent.futures.ThreadPoolExecutor:
+    """The one thread questions are answered in, below the pages' priority (made on first use)."""
+    if state.ask_thread is None:
+        state.ask_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ytlocal-ask",
+                                                                 initializer=_below_the_pages)
+    return state.ask_thread
+
+
 async def page(request):
     state = state_of(request)
     question = request.query_params.get("q", "").strip()[:1000]
     context = {"question": question, "answer": None, "busy": False, "error": None, "playable": {},
-               "crowded": False, "empty": False}
+               "empty": False}
     if not question:
         return render(request, "ask.html", context, active="ask")
     if state.asks >= state.options.ask_slots:
-        context["crowded"] = True
-        response = render(request, "ask.html", context, status=503, active="ask")
-        response.headers["Retry-After"] = str(RETRY_AFTER_S)
-        return response
+        return _crowded(question)
     state.asks += 1  # the event loop's thread only: no lock needed
     try:
-        if state.ask_limiter is None:
-            state.ask_limiter = anyio.CapacityLimiter(1)
-        context.update(await anyio.to_thread.run_sync(_answer, state, question, limiter=state.ask_limiter))
+        context.update(await asyncio.wrap_future(_answerer(state).submit(_answer, state, question)))
     finally:
         state.asks -= 1
     return render(request, "ask.html", context, active="ask")
