@@ -2,12 +2,13 @@
 passage it rests on, or the honest refusal and the closest passages. A GET (asking changes nothing).
 
 Answering takes seconds of CPU and the models, which the queue may hold for a whole video. So a question
-is answered in a thread of its own (one at a time: the models serve one caller), at a lower CPU
-priority than the pages, never in the threads that serve them; at most ``ask_slots`` questions are
-answered or waiting at once, and one more is told at once to come back (503 with Retry-After, a page
-made without the templates: a crowd of such answers costs the pages little) instead of holding a
-connection and a thread. A question waits for the models at most ``ask_wait_s`` while the queue uses
-them."""
+is answered in a thread of its own (one at a time: the models serve one caller), never in the threads
+that serve the pages; at most ``ask_slots`` questions are answered or waiting at once, and one more is
+told at once to come back (503 with Retry-After, a page made without the templates: a crowd of such
+answers costs the pages little) instead of holding a connection and a thread. A question waits for
+the models at most ``ask_wait_s`` while the queue uses them. (A lower CPU priority for that thread was
+tried: under load it starved the answers, 3 a minute instead of 55, and the pages' slowest answer was
+no better: a thread that runs Python holds the interpreter lock while it waits for a core.)"""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from ...errors import YtlocalError
 from ..templating import playable, render, state_of
 
 RETRY_AFTER_S = 10
-ANSWER_NICE = 10  # how far below the pages' threads the question thread runs (Linux niceness)
 
 
 def _answer(state, question: str) -> dict:
@@ -57,25 +57,10 @@ def _crowded(question: str) -> HTMLResponse:
     return HTMLResponse(page, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"})
 
 
-def _below_the_pages() -> None:
-    """Lower the question thread's CPU priority (Linux: per thread, and inherited by the threads it starts,
-    llama.cpp's included), so that the pages, which take milliseconds, get the cores first; a no-op where
-    it is not allowed."""
-    import os
-    import threading
-
-    try:
-        thread = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + ANSWER_NICE)
-    except (AttributeError, OSError):  # not Linux, or not permitted: the same priority as the pages
-        pass
-
-
 def _answerer(state) -> concurrent.futures.ThreadPoolExecutor:
-    """The one thread questions are answered in, below the pages' priority (made on first use)."""
+    """The one thread questions are answered in (made on first use)."""
     if state.ask_thread is None:
-        state.ask_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ytlocal-ask",
-                                                                 initializer=_below_the_pages)
+        state.ask_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ytlocal-ask")
     return state.ask_thread
 
 
