@@ -15,12 +15,18 @@ What it does:
    20 library pages (first, middle and last pages, each sort, a title filter) and 20 searches. A first
    request of each kind warms the caches and is not counted.
 3. Measures the server's resident memory (RSS) after those pages: no model is loaded yet.
+3b. Sends ``--asks`` questions (45) at once from another process and keeps asking for ``--ask-seconds``:
+   each client asks again as soon as it is answered, or when a 503 says (``Retry-After``; ``--retry-s``
+   for impatient clients); meanwhile the library, search, video and static pages are timed again
+   (round trip), and before, without questions. The questions are real: the models load and SmolLM2
+   answers the ones let in, so the pages share the cores with llama.cpp.
 4. Queues the bundled sample (whisper-tiny.en and SmolLM2-135M unless ``--whisper-model``/``--llm``)
    and listens to the event stream: for each progress event, the delay from the moment the runner
    wrote that progress to the job list (``progress_at``) to the moment the event arrived.
 
-Targets (the issue's): library page <= 100 ms median and <= 300 ms slowest, search the same; event
-delay <= 1 s; idle memory <= 150 MB.
+Targets (the issues'): library page <= 100 ms median and <= 300 ms slowest, search the same; pages
+while 45 questions are in flight <= 50 ms median and <= 1 s slowest; event delay <= 1 s; idle memory
+<= 150 MB.
 """
 
 from __future__ import annotations
@@ -129,6 +135,78 @@ def timed(client, path: str) -> tuple[float, float]:
     return server, elapsed * 1000
 
 
+ASK_QUESTIONS = ("How do they rank the results?", "What did the guest say about memory?", "Why does the market move?",
+                 "What is the best way to learn a language?", "Who won the election?")
+
+
+def ask_clients(base: str, cookies: dict, asks: int, seconds: float, retry_s: float | None = None) -> dict[int, int]:
+    """``asks`` clients asking at once, for ``seconds``: each asks again as soon as it is answered, or when
+    the server said to (``Retry-After`` of a 503), or ``--retry-s`` after it when given (impatient users).
+    Returns how many answers had each status."""
+    import threading
+
+    import httpx
+
+    stop = threading.Event()
+    outcomes: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def asker(number: int) -> None:
+        with httpx.Client(base_url=base, cookies=cookies, timeout=600) as client:
+            while not stop.is_set():
+                question = f"{ASK_QUESTIONS[number % len(ASK_QUESTIONS)]} ({number})"
+                response = client.get("/ask", params={"q": question})
+                with lock:
+                    outcomes[response.status_code] = outcomes.get(response.status_code, 0) + 1
+                if response.status_code == 503:
+                    stop.wait(retry_s if retry_s is not None else float(response.headers.get("retry-after", 10)))
+
+    threads = [threading.Thread(target=asker, args=(n,), daemon=True) for n in range(asks)]
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(600)
+    return outcomes
+
+
+def page_trips(base: str, cookies: dict, seconds: float, paths: list[str]) -> list[float]:
+    """Round trips (ms) of ``paths`` in turn, one every 50 ms, for ``seconds``."""
+    import httpx
+
+    transport = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+    trips = []
+    with httpx.Client(base_url=base, cookies=cookies, timeout=60, transport=transport) as client:
+        deadline = time.monotonic() + seconds
+        for path in itertools.cycle(paths):
+            if time.monotonic() > deadline:
+                return trips
+            started = time.perf_counter()
+            response = client.get(path)
+            response.read()
+            trips.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: {response.status_code}")
+            time.sleep(0.05)
+    return trips
+
+
+def pages_under_asks(base: str, cookies: dict, asks: int, seconds: float, paths: list[str],
+                     retry_s: float | None = None) -> dict:
+    """The same pages timed without questions, then while another process keeps ``asks`` questions in
+    flight (its own process: 45 client threads in this one would slow the timing client, not the server)."""
+    alone = page_trips(base, cookies, seconds / 3, paths)
+    worker = subprocess.Popen([sys.executable, __file__, "--ask-worker", json.dumps([base, cookies, asks, seconds + 4, retry_s])],
+                              stdout=subprocess.PIPE, text=True)
+    time.sleep(3.0)  # every question sent; the models are loading for the first
+    trips = page_trips(base, cookies, seconds, paths)
+    outcomes = json.loads(worker.communicate()[0])
+    return {"pages": len(trips), "median_ms": round(statistics.median(trips), 1), "slowest_ms": round(max(trips), 1),
+            "alone_median_ms": round(statistics.median(alone), 1), "alone_slowest_ms": round(max(alone), 1),
+            "ask_outcomes": {int(status): count for status, count in sorted(outcomes.items())}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--videos", type=int, default=10000)
@@ -138,11 +216,17 @@ def main() -> None:
     parser.add_argument("--whisper-model", default="whisper-tiny.en")
     parser.add_argument("--llm", default="smollm2-135m-instruct")
     parser.add_argument("--skip-queue", action="store_true", help="no event-stream measure (loads no model)")
+    parser.add_argument("--asks", type=int, default=45, help="questions kept in flight while pages are timed (0: none)")
+    parser.add_argument("--ask-seconds", type=float, default=60.0, help="how long the questions are kept in flight")
+    parser.add_argument("--retry-s", type=float, default=None,
+                        help="a refused question is asked again after this (default: the server's Retry-After)")
+    parser.add_argument("--ask-worker", help=argparse.SUPPRESS)  # the process that keeps the questions in flight
     args = parser.parse_args()
+    if args.ask_worker:
+        print(json.dumps(ask_clients(*json.loads(args.ask_worker))))
+        return
 
     import httpx
-
-    from ytlocal.web.security import Guard
 
     work = args.work
     library = work / f"library-{args.videos}x{args.passages}"
@@ -195,8 +279,14 @@ def main() -> None:
             results[f"{name}_round_trip_slowest_ms"] = round(max(trips), 1)
         results["rss_idle_mb"] = round(server.rss_mb(), 1)  # pages served, no model loaded
 
+        if args.asks:
+            video = re.search(r'href="(/video/[^"]+)"', client.get("/").text).group(1)
+            mixed = [library_paths[0], search_paths[0], video, "/static/ytlocal.css", library_paths[5], search_paths[3]]
+            under = pages_under_asks(server.base, dict(client.cookies), args.asks, args.ask_seconds, mixed, args.retry_s)
+            results.update({f"under_asks_{key}": value for key, value in under.items()})
+
         if not args.skip_queue:
-            csrf = Guard(server.token, server.port).csrf_token
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/queue").text).group(1)
             response = client.post("/queue", data={"sources": str(work / "talks" / "bees-talk.opus"), "csrf": csrf},
                                    headers={"Origin": server.base})
             assert response.status_code == 303, response.status_code
@@ -231,6 +321,12 @@ def main() -> None:
     if "event_delay_median_ms" in results:
         print(f"| event stream: progress written -> page ({results['events']} events) | "
               f"{results['event_delay_median_ms']} ms | {results['event_delay_slowest_ms']} ms | <= 1 s |")
+    if "under_asks_median_ms" in results:
+        print(f"| pages (library, search, video, static), round trip, without questions | "
+              f"{results['under_asks_alone_median_ms']} ms | {results['under_asks_alone_slowest_ms']} ms | |")
+        print(f"| the same while {args.asks} questions are in flight ({results['under_asks_pages']} pages; answers to "
+              f"the questions by status: {results['under_asks_ask_outcomes']}) | {results['under_asks_median_ms']} ms "
+              f"| {results['under_asks_slowest_ms']} ms | <= 50 ms / 1 s |")
     print(f"| idle server memory (RSS, no model loaded) | {results['rss_idle_mb']} MB | | <= 150 MB |")
     if "rss_after_job_mb" in results:
         print(f"| server memory after a job (whisper + LLM loaded) | {results['rss_after_job_mb']} MB | | |")

@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 from ytlocal.jobs import JobList
-from ytlocal.web.security import Guard
 
 from conftest import REPO_ROOT
 from web_fixtures import SAMPLE
@@ -63,8 +62,8 @@ class Served:
             time.sleep(0.2)
 
     def post(self, path: str, data: dict) -> httpx.Response:
-        return self.client.post(path, data={**data, "csrf": Guard(self.token, self.port).csrf_token},
-                                headers={"Origin": self.base})
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', self.client.get("/queue").text).group(1)
+        return self.client.post(path, data={**data, "csrf": csrf}, headers={"Origin": self.base})
 
     def stop(self, sig=signal.SIGTERM) -> None:
         if self.process.poll() is None:

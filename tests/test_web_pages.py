@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from ytlocal.web.app import create_app
 
-from web_fixtures import TOKEN, app_state, video
+from web_fixtures import GUEST, TOKEN, app_state, podcast, video
 
 PORT = 8766
 BASE = f"http://127.0.0.1:{PORT}"
@@ -28,7 +29,7 @@ def site(tmp_path):
 
 
 def titles(html: str) -> list[str]:
-    return re.findall(r'<a class="title" href="/video/[^"]+">([^<]+)</a>', html)
+    return re.findall(r'<a class="title" href="/video/[^"]+"><bdi>([^<]+)</bdi></a>', html)
 
 
 def test_the_library_lists_every_video_with_channel_duration_date_and_summary_line(site):
@@ -43,7 +44,7 @@ def test_the_library_lists_every_video_with_channel_duration_date_and_summary_li
 def test_the_library_sorts_filters_and_pages(site):
     client, state, _ids = site
     for number in range(25):
-        state.library.add(video(f"file-many{number:012d}", f"Talk {number:02d}", channel="Many",
+        state.library.add(video(f"file-many{number:012d}", f"Talk {number:02d}", channel="Manyfold",
                                 duration=100.0 + number, upload_date=f"2023{number % 12 + 1:02d}01"))
     first = client.get("/?sort=title&order=asc").text
     assert titles(first)[:3] == ["&lt;img src=x onerror=alert(1)&gt;", "A talk on the web", "Talk 00"]
@@ -55,7 +56,7 @@ def test_the_library_sorts_filters_and_pages(site):
     assert titles(longest)[0] == "Talk 24"
     filtered = client.get("/?filter=talk+1&sort=title&order=asc").text
     assert titles(filtered) == [f"Talk {n}" for n in range(10, 20)] and "<small>10 videos matching" in filtered
-    assert titles(client.get("/?filter=many&sort=title&order=asc&page=2").text)[0] == "Talk 10"
+    assert titles(client.get("/?filter=manyfold&sort=title&order=asc&page=2").text)[0] == "Talk 10"
     assert client.get("/?filter=%25&sort=nonsense&order=up&page=-3").status_code == 200  # LIKE's % is text
     assert titles(client.get("/?filter=%25").text) == []
 
@@ -158,3 +159,127 @@ def test_ask_answers_or_refuses_with_the_passages_it_rests_on(site, test_models_
     assert ("<h2>Answer</h2>" in html) or ("No answer the passages support" in html)
     assert f'href="/video/{ids["playable"]}?t=' in html  # the passages, each a link to its moment
     assert "Nothing in the library is about this" in client.get("/ask?q=zeppelin+airships").text
+
+
+def test_a_transcript_without_audio_links_each_time_to_its_line(site):
+    client, state, _ids = site
+    podcast_id = state.library.add(podcast())
+    html = client.get(f"/video/{podcast_id}").text
+    assert "<audio" not in html and "a time shows its line in the transcript" in html
+    assert f'<a class="t" href="/video/{podcast_id}?t=2486" data-t="2486.00">41:26</a>' in html  # a key point
+    lines = re.findall(r'<li id="s\d+" data-t="([\d.]+)"[^>]*><a class="t" href="/video/[^"]+\?t=\d+" data-t', html)
+    assert len(lines) > 40 and len(lines) == html.count('<li id="s') and '<span class="t">' not in html
+    at = client.get(f"/video/{podcast_id}?t=2486").text
+    spoken = max(float(start) for start in lines if float(start) <= 2486)
+    assert re.search(rf'<li id="s\d+" data-t="{spoken:.2f}" class="current">', at)  # the line spoken then
+
+
+def test_the_stretches_left_out_as_sponsor_reads_are_listed_with_links_to_them(site):
+    client, state, ids = site
+    podcast_id = state.library.add(podcast())
+    html = client.get(f"/video/{podcast_id}").text
+    listed = re.search(r'<p class="left-out">(.*?)</p>', html, flags=re.S).group(1)
+    assert "Left out as sponsor reads:" in listed
+    assert f'<a class="t" href="/video/{podcast_id}?t=723" data-t="723.00">12:03–13:10</a>' in listed
+    assert 'title="ad or call to action"' in listed
+    marked_lines = re.findall(r'<li id="s\d+" data-t="([\d.]+)" class="sponsor" title="Left out of the summary as a '
+                              r'sponsor read"><a[^>]*>[^<]*</a> <span>([^<]*)</span>', html)
+    assert marked_lines and all(float(start) < 790 and "Acme" in text for start, text in marked_lines)
+    assert "Acme" not in "".join(re.findall(r'<li id="s\d+" data-t="[\d.]+"><a[^>]*>[^<]*</a> <span>([^<]*)</span>', html))
+    # With the audio here, the same list seeks the player (the link is this page at that moment).
+    playable = video("file-sponsored000001", "Bees and a sponsor", audio=state.library.media_file(ids["playable"]))
+    from ytlocal.records import Skipped
+
+    playable.summary.skipped = [Skipped(24.0, 40.0, "ad or call to action")]
+    sponsored = state.library.add(playable)
+    html = client.get(f"/video/{sponsored}").text
+    assert '<audio id="player"' in html and f'href="/video/{sponsored}?t=24" data-t="24.00">00:24–00:40</a>' in html
+    assert "Left out as sponsor reads" not in client.get(f"/video/{ids['playable']}").text  # none left out there
+
+
+def test_videos_whose_ids_are_dot_dot_or_hold_a_slash_open(site):
+    client, state, _ids = site
+    for key in ("..", "a/b", ".", "~tilde", "x y"):
+        state.library.add(video(key, f"Video {key}"))
+    html = client.get("/?sort=title&order=asc").text
+    links = dict(re.findall(r'<a class="title" href="(/video/[^"]+)"><bdi>(Video [^<]+)</bdi></a>', html))
+    assert len(links) == 5
+    for href, title in links.items():
+        assert "/." not in href and href.count("/") == 2, href
+        page = client.get(href)
+        assert page.status_code == 200 and f"<h1 class=\"video-title\"><bdi>{title}</bdi></h1>" in page.text, href
+        assert client.get(f"{href}/summary.md").status_code == 200 and client.get(f"{href}/transcript.srt").status_code == 200
+
+
+def test_only_whole_words_the_library_marked_are_highlighted(site):
+    from ytlocal.web.templating import marked
+
+    assert str(marked("a ** b **** c")) == "a ** b **** c"  # the transcript's own asterisks, no empty <mark>
+    assert str(marked("**bees** and ***bees*** or **not marked**")) == \
+        "<mark>bees</mark> and *<mark>bees</mark>* or **not marked**"
+    client, state, _ids = site
+    state.library.add(video("file-stars0000000001", "Stars", lines=[(0.0, "Pollen ** is **** gold, says ** the pollen maker.")]))
+    html = client.get("/search?q=pollen").text
+    assert "<mark></mark>" not in html and "<mark>Pollen</mark> ** is **** gold" in html
+
+
+def test_the_library_filter_finds_what_the_summary_and_the_talk_say(site, monkeypatch):
+    client, state, _ids = site
+    state.library.add(podcast())
+    said_by_bees = {"Why honey bees matter", "A talk on the web"}  # the third video's transcript is other text
+    for text, wanted in ((GUEST, {"Episode 12"}), ("ada quill", {"Episode 12"}), ("varroa mite", said_by_bees),
+                         ("build deltas", {"Episode 12"}), ("River Talk", {"Episode 12"}),
+                         ("on the", {"A talk on the web"})):  # stopwords alone: said in every talk, not searched there
+        found = set(titles(client.get("/", params={"filter": text}).text))
+        assert found == wanted, (text, found)
+    assert "No video’s title, channel, summary or transcript has “zeppelin”" in client.get("/?filter=zeppelin").text
+    assert "is said in too many talks" in client.get("/?filter=on+the").text  # says why the talks were not searched
+    assert set(titles(client.get("/?filter=conversation").text)) == {"Episode 12"}
+    import ytlocal.library
+
+    monkeypatch.setattr(ytlocal.library, "FILTER_PASSAGES", 3)  # "conversation" is in more passages than that
+    common = client.get("/?filter=conversation").text
+    assert titles(common) == [] and "is said in too many talks" in common
+
+
+def test_search_and_ask_say_when_the_library_is_empty(tmp_path):
+    from ytlocal.api import Session
+    from ytlocal.web.app import ServeOptions, build_state
+
+    session = Session(library_dir=tmp_path / "library", cache_dir=tmp_path / "cache")
+    state = build_state(session, ServeOptions(port=PORT, token=TOKEN, queue_dir=tmp_path / "queue"))
+    try:
+        client = TestClient(create_app(state, start_queue=False), base_url=BASE)
+        client.cookies.set(state.guard.cookie_name, state.guard.cookie_value)
+        assert "The library is empty: there is nothing to search yet" in client.get("/search?q=bees").text
+        asked = client.get("/ask?q=How+do+bees+help%3F").text
+        assert "The library is empty:" in asked and "Nothing in the library is about this" not in asked
+        assert "The library is empty" in client.get("/").text and "There is no page" not in client.get("/?page=5").text
+    finally:
+        state.queue.close()
+        state.library.close()
+        session.close()
+
+
+def test_queue_rows_name_their_source_and_only_running_jobs_have_a_bar(site):
+    client, state, _ids = site
+    from ytlocal.acquire import Planned
+    from ytlocal.records import Media
+
+    jobs = state.queue.jobs
+    for position, (name, job_state) in enumerate((("first/talk.opus", "done"), ("second/talk.opus", "failed"),
+                                                  ("third/talk.opus", "cancelled"), ("fourth/talk.opus", "transcribed"))):
+        planned = Planned(f"/talks/{name}", "file", Path(f"/talks/{name}"), f"/talks/{name}")
+        jobs.add(planned, position)
+        jobs.update(planned.job_id, state=job_state, title="Same title", error="boom" if job_state == "failed" else None,
+                    stage="transcribe" if job_state == "transcribed" else None)
+    html = client.get("/queue").text
+    rows = re.findall(r'<tr class="job" id="job-.*?</tr>', html, flags=re.S)  # not the script's empty row
+    assert len(rows) == 4 and all("<bdi>Same title</bdi>" in row for row in rows)
+    for name in ("first", "second", "third", "fourth"):
+        assert sum(f"<bdi>/talks/{name}/talk.opus</bdi>" in row for row in rows) == 1  # told apart by their source
+    by_state = {re.search(r'data-state="(\w+)"', row).group(1): row for row in rows}
+    assert re.search(r"<progress[^>]* hidden>", by_state["failed"]) and re.search(r"<progress[^>]* hidden>", by_state["cancelled"])
+    assert not re.search(r"<progress[^>]* hidden>", by_state["transcribed"]) and 'value="1"' in by_state["done"]
+    assert rows[0] == by_state["transcribed"]  # the running job first, and named at the top of the page
+    assert re.search(r'<p class="now" id="now" >.*?<bdi>Same title</bdi>.*?transcribe', html, flags=re.S)

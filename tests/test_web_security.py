@@ -1,22 +1,29 @@
-"""`ytlocal serve`'s safety rules, each at the HTTP level: loopback Host only, the token traded for an
-HttpOnly SameSite=Strict cookie, 403 without it on every route, POSTs with Origin and CSRF token, GET
-changing nothing, the headers (CSP without inline script, no CORS, frames denied), hostile titles shown
-as text, media only by library id, local files only under the allowed folders."""
+"""`ytlocal serve`'s safety rules, each at the HTTP level: loopback Host only, only its own pages'
+requests (Sec-Fetch-Site), a sign-in link good once and briefly, traded for an HttpOnly SameSite=Strict
+cookie that outlives restarts, 403 without it on every route, POSTs with Origin and CSRF token, GET
+changing nothing, the headers (CSP without inline script, no CORS, frames denied) on every answer, a
+server error's too, questions that cannot take the server's threads, hostile titles shown as text,
+media only by library id and never through a link, local files only under the allowed folders."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import re
+import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from ytlocal.web.app import create_app
+from ytlocal.api import Session
+from ytlocal.web.app import ServeOptions, build_state, create_app
 from ytlocal.web.security import Guard
 
-from web_fixtures import HOSTILE_TITLE, TOKEN, app_state
+from web_fixtures import HOSTILE_TITLE, TOKEN, ThreadedServer, app_state, free_port
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -29,11 +36,11 @@ class Web:
     ids: dict
     folder: Path
 
-    def client(self, *, signed_in: bool = True, host: str = f"127.0.0.1:{PORT}") -> TestClient:
-        client = TestClient(self.app, base_url=f"http://{host}", follow_redirects=False)
+    def client(self, *, signed_in: bool = True, host: str = f"127.0.0.1:{PORT}", **options) -> TestClient:
+        """A client with this server's cookie (the sign-in link works once: the tests of signing in use it)."""
+        client = TestClient(self.app, base_url=f"http://{host}", follow_redirects=False, **options)
         if signed_in:
-            response = client.get(f"/?token={TOKEN}")
-            assert response.status_code == 303
+            client.cookies.set(self.state.guard.cookie_name, self.state.guard.cookie_value)
         return client
 
     def post(self, client: TestClient, path: str, data: dict | None = None, *, origin: str | None = BASE,
@@ -84,14 +91,110 @@ def test_a_wrong_token_is_refused_and_the_right_one_becomes_an_httponly_strict_c
     assert client.get("/search?q=bees").status_code == 200
     # A cookie for another port (another ytlocal serve) is not this server's.
     other = TestClient(web.app, base_url=BASE, follow_redirects=False)
-    other.cookies.set(f"ytlocal_{PORT + 1}", Guard(TOKEN, PORT).cookie_value)
+    other.cookies.set(f"ytlocal_{PORT + 1}", web.state.guard.cookie_value)
     assert other.get("/").status_code == 403
 
 
-def test_a_configured_token_keeps_the_browser_signed_in_across_restarts():
-    assert Guard(TOKEN, PORT).cookie_value == Guard(TOKEN, PORT).cookie_value
-    assert Guard(TOKEN, PORT).cookie_value != Guard("another-launch-token", PORT).cookie_value
-    assert Guard(TOKEN, PORT).csrf_token != Guard(TOKEN, PORT).cookie_value
+def test_the_sign_in_link_works_once_and_for_ten_minutes_only(web):
+    first = web.client(signed_in=False)
+    assert first.get(f"/?token={TOKEN}").status_code == 303
+    assert first.get("/").status_code == 200
+    # Used: whoever has it next (a second browser, another user who saw it, the history) gets nothing.
+    for path in (f"/?token={TOKEN}", f"/models?token={TOKEN}", f"/search?q=bees&token={TOKEN}"):
+        again = web.client(signed_in=False)
+        refused = again.get(path)
+        assert refused.status_code == 403 and "used already" in refused.text, path
+        assert "set-cookie" not in refused.headers and again.get("/").status_code == 403
+    assert web.post(web.client(signed_in=False), "/signin", {"token": TOKEN}, csrf=None).status_code == 403
+    # Unused, it expires: a link found later in a history or a log is worth nothing.
+    later = TestClient(create_app(build_state(web.state.session, ServeOptions(
+        port=PORT, token="another-token-0123456789", queue_dir=web.folder / "q2")), start_queue=False),
+        base_url=BASE, follow_redirects=False)
+    later.app.state.ytlocal.guard.token_ttl_s = 0.3
+    time.sleep(0.4)
+    expired = later.get("/?token=another-token-0123456789")
+    assert expired.status_code == 403 and "expired" in expired.text
+    later.app.state.ytlocal.queue.close()
+
+
+def test_the_sign_in_form_posts_the_token_once_from_any_page(web):
+    client = web.client(signed_in=False)
+    # The private file `ytlocal serve` opens posts the token from a file:// page: Origin null, cross-site.
+    headers = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/signin", data={"token": "wrong"}, headers=headers).status_code == 403
+    response = client.post("/signin", data={"token": TOKEN}, headers=headers)
+    assert response.status_code == 200 and "set-cookie" in response.headers
+    assert '<meta http-equiv="refresh" content="0; url=/">' in response.text  # a same-origin step to /
+    assert TOKEN not in response.text and "Why honey bees" not in response.text
+    assert client.get("/").status_code == 200
+    assert web.client(signed_in=False).post("/signin", data={"token": TOKEN}, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["//evil.example/", "/\\evil.example/", "//evil.example/%2F..", "/%2Fevil.example/"])
+def test_a_sign_in_redirect_stays_on_this_server(web, path):
+    response = web.client(signed_in=False).get(f"{BASE}{path}?token={TOKEN}")  # the path as typed, not joined
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+    assert httpx.URL(BASE).join(location).host == "127.0.0.1"
+
+
+def test_requests_from_other_pages_are_refused_even_with_the_cookie(web):
+    client = web.client()
+    for site in ("same-site", "cross-site", "Same-Site"):  # another port of 127.0.0.1 is "same-site"
+        for path in ("/", "/ask?q=bees", "/queue", f"/media/{web.ids['playable']}", "/static/ytlocal.js",
+                     f"/?token={TOKEN}"):
+            response = client.get(path, headers={"Sec-Fetch-Site": site})
+            assert response.status_code == 403, (site, path)
+            assert "Why honey bees" not in response.text and "set-cookie" not in response.headers
+        posted = client.post("/queue", data={"sources": "https://video.example/watch?v=1",
+                                             "csrf": web.state.guard.csrf_token},
+                             headers={"Origin": BASE, "Sec-Fetch-Site": site})
+        assert posted.status_code == 403 and web.state.queue.snapshot().waiting == []
+    assert web.state.guard.redeemed is False  # a cross-site link with the token did not use it up
+    for site in ("same-origin", "none", None):  # our own pages; typed, bookmarked; not a browser
+        headers = {"Sec-Fetch-Site": site} if site else {}
+        assert client.get("/", headers=headers).status_code == 200, site
+
+
+def test_sessions_outlive_a_restart_through_a_secret_only_this_user_can_read(tmp_path):
+    library = tmp_path / "library"
+    session = Session(library_dir=library, cache_dir=tmp_path / "cache")
+    try:
+        def launch(token: str):
+            state = build_state(session, ServeOptions(port=PORT, token=token, queue_dir=tmp_path / "queue"))
+            client = TestClient(create_app(state, start_queue=False), base_url=BASE, follow_redirects=False)
+            return state, client
+
+        first, browser = launch("first-launch-token-0123")
+        assert browser.get("/?token=first-launch-token-0123").status_code == 303
+        cookie = browser.cookies.get(first.guard.cookie_name)
+        secret = library / "serve-secret"
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and first.warnings == []
+        first.queue.close()
+        # A restart with another token: the browser's cookie and the open tabs' forms still work.
+        second, _ = launch("second-launch-token-456")
+        assert second.guard.cookie_value == cookie and second.guard.csrf_token == first.guard.csrf_token
+        assert second.warnings == []
+        second.queue.close()
+        # A secret anyone else could have read is not trusted: a new one, and every browser signs in again.
+        secret.chmod(0o644)
+        third, _ = launch("third-launch-token-7890")
+        assert third.guard.cookie_value != cookie and "could be read by other users" in third.warnings[0]
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and not secret.is_symlink()
+        third.queue.close()
+        # A link in its place is never followed: what it points to stays as it was, the link is replaced.
+        decoy = tmp_path / "decoy"
+        decoy.write_text("00" * 32)
+        decoy.chmod(0o600)
+        secret.unlink()
+        secret.symlink_to(decoy)
+        fourth, _ = launch("fourth-launch-token-abcd")
+        assert fourth.guard.secret != bytes(32) and decoy.read_text() == "00" * 32
+        assert secret.is_file() and not secret.is_symlink() and fourth.warnings
+        fourth.queue.close()
+    finally:
+        session.close()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
@@ -249,3 +352,96 @@ def test_the_event_stream_needs_the_cookie_and_starts_with_the_whole_state(web):
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
     assert response.text.startswith("retry: 1000\n\n")
     assert "event: queue" in response.text and "https://video.example/watch?v=stream" in response.text
+
+
+def test_the_media_route_never_follows_a_link_put_where_the_recorded_file_was(web, tmp_path):
+    client = web.client()
+    playable, recorded = web.ids["playable"], web.folder / "bees-talk.opus"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "bees-talk.opus").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    assert client.get(f"/media/{playable}").status_code == 200
+    # The recorded file replaced by a link to a file elsewhere.
+    recorded.rename(tmp_path / "kept.opus")
+    recorded.symlink_to(outside / "bees-talk.opus")
+    response = client.get(f"/media/{playable}")
+    assert response.status_code == 404 and b"PRIVATE KEY" not in response.content
+    # A folder on the way replaced by a link to a folder with a file of the same name.
+    recorded.unlink()
+    web.folder.rename(tmp_path / "allowed-moved")
+    web.folder.symlink_to(outside, target_is_directory=True)
+    response = client.get(f"/media/{playable}")
+    assert response.status_code == 404 and b"PRIVATE KEY" not in response.content
+    # Put back as it was recorded, it plays again (ranges too).
+    web.folder.unlink()
+    (tmp_path / "allowed-moved").rename(web.folder)
+    (tmp_path / "kept.opus").rename(recorded)
+    assert client.get(f"/media/{playable}", headers={"Range": "bytes=0-9"}).status_code == 206
+
+
+def test_a_nul_byte_or_a_page_beyond_any_number_is_an_answer_not_a_server_error(web):
+    client = web.client(raise_server_exceptions=False)
+    for line in (f"{web.folder}/bees\x00talk.opus", "https://video.example/watch?v=1\x00", "\x00"):
+        response = web.post(client, "/queue", {"sources": line})
+        assert response.status_code == 400 and "control character" in response.text, repr(line)
+    assert web.state.queue.snapshot().waiting == []
+    for number in ("922337203685477580", "9" * 40, "1e9", "-5"):
+        response = client.get(f"/?page={number}")
+        assert response.status_code in (200, 404), number
+        assert "content-security-policy" in response.headers
+    deep = client.get("/?page=5")
+    assert deep.status_code == 404 and "There is no page 5" in deep.text and "page 1</a>" in deep.text
+    assert "3 videos" in deep.text and "The library is empty" not in deep.text
+
+
+def test_a_server_error_is_a_page_with_every_security_header_and_no_traceback(web, caplog):
+    client = web.client(raise_server_exceptions=False)
+    web.state.queue.jobs.close()  # the job list closed under a request (the server going down)
+    unexpected = client.get("/queue")
+    web.state.library.close()  # the library too: a known kind of error, said in one line
+    known = client.get("/")
+    for response in (unexpected, known):
+        assert response.status_code == 500
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY" and response.headers["x-content-type-options"] == "nosniff"
+        assert "Traceback" not in response.text and "sqlite3" not in response.text
+    assert "is closed" in known.text  # the library's own message
+    assert "unexpected error answering GET /queue" in caplog.text  # the details go to the log
+
+
+def test_questions_cannot_take_the_threads_that_serve_the_pages(tmp_path):
+    port = free_port()
+    with app_state(tmp_path, port, ask_wait_s=20.0) as (state, _ids, _allowed), \
+            ThreadedServer(create_app(state, start_queue=False), port) as server:
+        cookies = {state.guard.cookie_name: state.guard.cookie_value}
+        state.model_lock.acquire()  # the queue is transcribing a video: the models are taken
+        held = True
+        try:
+            with httpx.Client(base_url=server.url, cookies=cookies, timeout=60,
+                              limits=httpx.Limits(max_connections=100)) as client, \
+                    concurrent.futures.ThreadPoolExecutor(45) as pool:
+                asks = [pool.submit(client.get, f"/ask?q=zeppelin+airships+{n}") for n in range(45)]
+                time.sleep(1.0)  # every question has arrived: all 45 are in flight
+                waits = []
+                for path in ("/", "/static/ytlocal.css", "/search?q=bees", "/queue", "/models") * 3:
+                    started = time.perf_counter()
+                    try:
+                        assert client.get(path, timeout=5).status_code == 200, path
+                    except httpx.TimeoutException:
+                        pass  # counted as the time waited
+                    waits.append(time.perf_counter() - started)
+                assert max(waits) < 1.0, waits
+                deadline = time.monotonic() + 20
+                while sum(future.done() for future in asks) < 43 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                told = [future.result() for future in asks if future.done()]
+                assert len(told) == 43 and all(r.status_code == 503 for r in told)
+                assert all(r.headers["retry-after"] == "10" and "ask again" in r.text for r in told)
+                state.model_lock.release()
+                held = False
+                answered = [future.result() for future in asks if future.result().status_code != 503]
+                assert len(answered) == 2 and all(r.status_code == 200 for r in answered)
+                assert all("Nothing in the library is about this" in r.text for r in answered)
+        finally:
+            if held:
+                state.model_lock.release()

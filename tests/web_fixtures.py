@@ -53,6 +53,37 @@ def video(key: str, title: str, *, channel: str | None = "Farm Talks", audio: Pa
     return Result(media.source, media=media, transcript=transcript, summary=summary)
 
 
+GUEST = "Ada Quill"  # named in the podcast's talk only: not in its title, channel or summary
+SPONSOR = (723.0, 790.0)  # 12:03-13:10 of the podcast: a sponsor read the summary left out
+
+
+def podcast(key: str = "transcript-podcast0001", title: str = "Episode 12", lines: int = 230) -> Result:
+    """A podcast added as a transcript (an ``.srt``: no audio on this machine, no web address): a 46-minute
+    conversation, one line every 12 s, a sponsor read at :data:`SPONSOR` the summary left out."""
+    from ytlocal.records import Skipped
+
+    said = []
+    for number in range(lines):
+        start = number * 12.0
+        if SPONSOR[0] <= start < SPONSOR[1]:
+            text = f"This part of the show is brought to you by Acme mattresses, line {number}."
+        elif number == 100:
+            text = f"My guest today is {GUEST}, who studies how rivers carry sediment to the sea."
+        else:
+            text = f"Line {number} of the conversation about rivers, deltas and the sediment they carry."
+        said.append((start, text))
+    result = video(key, title, channel="River Talk", lines=said, duration=lines * 12.0)
+    result.media = None  # a transcript file: the transcript names its own media (no audio, no address)
+    result.transcript.media = Media(key=key, source=f"/nowhere/{key}.srt", audio_path=None, title=title,
+                                    extractor="transcript", video_id="transcript", channel="River Talk")
+    result.summary.tldr = "Rivers carry sediment to the sea and build deltas."
+    result.summary.key_points = [Point("Deltas grow where rivers slow down.", 2486.0),
+                                 Point("Sediment is carried in floods.", 120.0)]
+    result.summary.sections = []
+    result.summary.skipped = [Skipped(*SPONSOR, "ad or call to action")]
+    return result
+
+
 def fill_library(library, folder: Path) -> dict[str, str]:
     """Three videos: the bundled sample's talk with its audio here, a web video without media on this
     machine, and one whose title and channel are hostile. Returns their ids by role."""
@@ -77,6 +108,34 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class RequestLog:
+    """Wraps an ASGI app and notes what each HTTP request was and what the server answered: method,
+    path, query, ``Sec-Fetch-Site`` and status (the browser tests look at the server's side of an attack)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.entries: list[dict] = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        entry = {"method": scope["method"], "path": scope["path"], "query": scope["query_string"].decode("latin-1"),
+                 "site": headers.get("sec-fetch-site"), "status": None}
+        self.entries.append(entry)
+
+        async def noting(message):
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, noting)
+
+    def of(self, path: str) -> list[dict]:
+        return [entry for entry in self.entries if entry["path"] == path]
 
 
 class ThreadedServer:

@@ -112,10 +112,16 @@ def file_key(audio_sha256: str) -> str:
     return f"file-{audio_sha256[:16]}"
 
 
-def local_media(path: Path) -> Media:
-    """A media file used in place; its title tag (if any) or its name becomes the title."""
-    duration, tags = probe_media(path)
-    audio_sha256 = sha256_file(path)
+def local_media(path: Path, read_from: Path | None = None) -> Media:
+    """A media file used in place; its title tag (if any) or its name becomes the title. ``read_from``:
+    where to read it (an open descriptor's path, see :mod:`ytlocal.confined`), ``path`` naming it."""
+    try:
+        duration, tags = probe_media(read_from or path)
+    except SourceError as error:
+        if read_from is None:
+            raise
+        raise SourceError(str(error).replace(str(read_from), str(path))) from None  # the name the user knows
+    audio_sha256 = sha256_file(read_from or path)
     key = file_key(audio_sha256)
     title = tags.get("title", "").strip() or path.stem
     channel = (tags.get("artist") or tags.get("album_artist") or "").strip() or None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import logging
 import os
 import threading
@@ -25,14 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
-from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, plan
+from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, local_media, plan
+from .confined import OpenedFile, open_unlinked
 from .errors import BatchLocked, SourceError, YtlocalError
 from .jobs import (DB_NAME, FINAL_STATES, INDEX_NAME, STATE_DIR, BatchOptions, BatchStopped, JobCancelled,
                    JobList, JobProgress, JobRecorder, JobView, QueuedSource, Report, WorkerLoad, fetch_with_retries,
                    report_from, status_table, write_index)
-from .pipeline import Pipeline
+from .pipeline import TRANSCRIPT_SUFFIXES, Pipeline
 from .progress import Progress
-from .records import Result
+from .records import Result, Transcript
+from .transcript import read_transcript
 from .store import DiskFullError, atomic_write_json, read_json, utc_timestamp
 
 LOCK_NAME = "batch.lock"
@@ -98,6 +101,8 @@ class BatchRunner:
         self.stop = stop
         self.busy = busy if busy is not None else contextlib.nullcontext()
         self.on_planned = on_planned or (lambda: None)
+        self._acquired: dict[str, tuple[int, int]] = {}  # job id -> the confined file acquired (device, inode)
+        self._transcripts: dict[str, Transcript] = {}  # job id -> the transcript file read (no speech to recognize)
 
     def _select(self, jobs: JobList, planned: list[Planned | Failure]) -> list[Planned]:
         todo: list[Planned] = []
@@ -124,8 +129,53 @@ class BatchRunner:
 
     def _fetch_with_retries(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
         """Runs in a worker thread: no job list access here (the main thread records the outcome)."""
+        if item.kind == "file" and Path(item.target).suffix.lower() in TRANSCRIPT_SUFFIXES:
+            return self._read_transcript(item)
+        if item.kind == "file" and self.options.allow_dirs is not None:
+            return self._fetch_confined(item)
         return fetch_with_retries(item, self.pipeline.acquire_options, self.options.retries,
                                   self.options.backoff_seconds)
+
+    def _fetch_confined(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
+        """A local file of a queue confined to ``allow_dirs`` (the web app's): checked on the file opened
+        now, not where its name led when it was queued, and probed and hashed through that descriptor."""
+        started = time.perf_counter()
+        try:
+            with open_unlinked(item.target, self.options.allow_dirs) as opened:
+                media = local_media(opened.path, read_from=opened.reader_path)
+                self._acquired[item.job_id] = opened.identity
+        except SourceError as error:
+            return None, error, time.perf_counter() - started
+        return media, None, time.perf_counter() - started
+
+    def _read_transcript(self, item: Planned) -> tuple[Media | None, SourceError | None, float]:
+        """A transcript file (``.srt``, ``.vtt``, ``.txt``, ytlocal's ``.json``), as ``ytlocal summarize``
+        takes it: read now (through the checked descriptor in a confined queue), summarized without
+        speech recognition."""
+        started = time.perf_counter()
+        try:
+            if self.options.allow_dirs is not None:
+                with open_unlinked(item.target, self.options.allow_dirs) as opened:
+                    transcript = read_transcript(opened.path, read_from=opened.reader_path)
+            else:
+                transcript = read_transcript(Path(item.target))
+        except SourceError as error:
+            return None, error, time.perf_counter() - started
+        self._transcripts[item.job_id] = transcript
+        return transcript.media or Media.for_transcript_file(Path(item.target)), None, time.perf_counter() - started
+
+    @contextlib.contextmanager
+    def _reopened(self, job_id: str, media: Media) -> Iterator[OpenedFile | None]:
+        """For a confined local file, the file acquired, opened again after the same checks (a link put
+        in its place since, or another file, is refused); None for anything else."""
+        if self.options.allow_dirs is None or media.extractor != "file" or media.audio_path is None:
+            yield None
+            return
+        with open_unlinked(media.audio_path, self.options.allow_dirs) as opened:
+            if opened.identity != self._acquired.get(job_id, opened.identity):
+                raise SourceError(f"{media.audio_path} was replaced by another file after it was read; queue it "
+                                  f"again")
+            yield opened
 
     def _fetches(self, todo: list[Planned]) -> Iterator[tuple[Planned, Media | None, SourceError | None, float]]:
         """Each planned video with its download outcome, in order; up to ``jobs - 1`` downloads run
@@ -170,12 +220,12 @@ class BatchRunner:
             else:
                 for done_count, (item, media, error, fetch_s) in enumerate(self._fetches(todo), start=1):
                     self._check_stop()
-                    if recorder.fetched(item, error, fetch_s):
-                        if jobs.cancel_requested(item.job_id):
-                            jobs.mark_cancelled(item.job_id)
-                        else:
-                            with self.busy:
-                                report.processed(self._process(jobs, recorder, item, media))
+                    if jobs.cancel_requested(item.job_id):  # cancelled while it waited: neither failed nor run
+                        jobs.mark_cancelled(item.job_id)
+                        self._transcripts.pop(item.job_id, None)
+                    elif recorder.fetched(item, error, fetch_s):
+                        with self.busy:
+                            report.processed(self._process(jobs, recorder, item, media))
                     self.overall("videos", done_count, len(todo))
                     write_index(jobs, out_dir)
             final = report_from(jobs)
@@ -191,22 +241,28 @@ class BatchRunner:
         cancelled."""
         job_id = planned.job_id
         recorder.acquired(job_id, media)
-        item = Result(planned.label, media=media)
+        item = Result(planned.label, media=media, transcript=self._transcripts.pop(job_id, None))
         pipeline = self.pipeline
         progress = JobProgress(jobs, job_id, self.stage, self.stop)
         try:
-            progress.stage("transcribe")
-            started = time.perf_counter()
-            transcript = pipeline.transcribe(item, progress)
-            jobs.add_time(job_id, "transcribe_s", time.perf_counter() - started)
-            jobs.update(job_id, state="transcribed", whisper_model=transcript.model)
-            progress.stage("summarize")
-            started = time.perf_counter()
-            summary = pipeline.summarize(item, progress)
-            jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
-            jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
-            progress.stage("write")
-            return recorder.written(job_id, item)
+            with self._reopened(job_id, media) as opened:
+                if opened is not None:
+                    # Every read goes through the descriptor opened after the checks, and the library records
+                    # where that file is (the descriptor's path), never where its name leads by then.
+                    item.source, item.media = str(opened.reader_path), dataclasses.replace(
+                        media, audio_path=opened.reader_path)
+                progress.stage("transcribe")
+                started = time.perf_counter()
+                transcript = pipeline.transcribe(item, progress)
+                jobs.add_time(job_id, "transcribe_s", time.perf_counter() - started)
+                jobs.update(job_id, state="transcribed", whisper_model=transcript.model)
+                progress.stage("summarize")
+                started = time.perf_counter()
+                summary = pipeline.summarize(item, progress)
+                jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
+                jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
+                progress.stage("write")
+                return recorder.written(job_id, item)
         except JobCancelled:
             jobs.mark_cancelled(job_id)
             self.log(f"cancelled: {media.title}")

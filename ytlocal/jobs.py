@@ -142,9 +142,17 @@ class QueuedSource:
     error: str | None
 
 
-def _eta(row, now: float) -> float | None:
+def _eta(row, now: float, transcribe_rate: float | None = None) -> float | None:
+    """Seconds left in the running stage, from its own progress; before a transcription reports any (the
+    first window of audio is transcribed whole), from the speed of the videos transcribed before it
+    (``transcribe_rate``: seconds of work per second of audio)."""
     done, total, started, at = row["stage_done"], row["stage_total"], row["stage_started"], row["progress_at"]
-    if row["state"] in FINAL_STATES or not total or not done or not started or not at or at <= started:
+    if row["state"] in FINAL_STATES or not started:
+        return None
+    if not done and row["stage"] == "transcribe" and transcribe_rate and row["duration"]:
+        left = row["duration"] * transcribe_rate - (now - started)
+        return left if left > 0 else None
+    if not total or not done or not at or at <= started:
         return None
     rate = done / (at - started)
     return max(0.0, (total - done) / rate - (now - at)) if rate > 0 else None
@@ -233,9 +241,16 @@ class JobList:
 
     def request_cancel(self, job_id: str) -> bool:
         """Ask for a job to stop (the runner stops it at its next progress step, or skips it when its
-        turn comes). False when there is no such job or it has already finished."""
-        cursor = self._execute(f"UPDATE videos SET cancel_requested = 1, updated = ? WHERE id = ? AND state IN "
-                               f"({', '.join('?' * len(WORKING_STATES))})", (utc_timestamp(), job_id, *WORKING_STATES))
+        turn comes). A job still waiting (``pending``) is cancelled at once: nothing of it runs, so the
+        page need not show it "cancelling" until its turn. False when there is no such job or it has
+        already finished."""
+        now = utc_timestamp()
+        with self.database.transaction() as connection:
+            cursor = connection.execute(f"UPDATE videos SET cancel_requested = 1, updated = ? WHERE id = ? AND state "
+                                        f"IN ({', '.join('?' * len(WORKING_STATES))})", (now, job_id, *WORKING_STATES))
+            assignments = ", ".join(f"{name} = ?" for name in CANCELLED)
+            connection.execute(f"UPDATE videos SET {assignments} WHERE id = ? AND state = 'pending'",
+                               (*CANCELLED.values(), job_id))
         return cursor.rowcount > 0
 
     def cancel_requested(self, job_id: str) -> bool:
@@ -254,12 +269,20 @@ class JobList:
                                f"state IN ({marks})", (*CANCELLED.values(), utc_timestamp(), *WORKING_STATES))
         return cursor.rowcount
 
+    def transcribe_rate(self) -> float | None:
+        """Seconds of transcription per second of audio over the videos done (those whose transcript was
+        not simply found in the cache), or None before the first."""
+        row = self._execute("SELECT SUM(transcribe_s), SUM(duration) FROM videos WHERE state = 'done' AND "
+                            "transcribe_s > 0.25 AND duration > 0").fetchone()
+        return row[0] / row[1] if row[0] and row[1] else None
+
     def views(self) -> list[JobView]:
         """Every job in the order it was added, with its progress and ETA."""
         now = time.time()
         rows = self._execute("SELECT * FROM videos ORDER BY first_seen, position").fetchall()
+        rate = self.transcribe_rate() if any(row["stage"] == "transcribe" for row in rows) else None
         return [JobView(row["id"], row["label"], row["title"] or row["label"], row["state"], row["stage"], row["step"],
-                        row["stage_done"], row["stage_total"], _eta(row, now), row["error"], row["attempts"],
+                        row["stage_done"], row["stage_total"], _eta(row, now, rate), row["error"], row["attempts"],
                         row["duration"], row["tldr"], row["library_id"], bool(row["cancel_requested"]),
                         row["updated"], row["progress_at"]) for row in rows]
 
@@ -469,6 +492,7 @@ class BatchOptions:
     cluster: str | None = None  # a Dask scheduler address, or local:N (see ytlocal.cluster)
     settings: Any = None  # the command's Settings: finished videos are added to the library it names
     embedder: Any = None  # what gives the library's passages their vectors (the pipeline's embedder loader)
+    allow_dirs: tuple[Path, ...] | None = None  # local files only under these, checked on the file opened (web queue)
 
 
 def fetch_with_retries(item: Planned, options, retries: int,

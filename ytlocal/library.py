@@ -55,6 +55,7 @@ MIN_COSINE = 0.25  # a passage nearer than this in meaning only (not in words) i
 REINDEX_BATCH = 32  # passages embedded per committed transaction by `library reindex`
 AD_SHARE = 0.5  # a passage at least this much inside skipped spans is marked as an ad
 ANY_WORD_POSTINGS = 10_000  # passages the any-word query may rank (its rarest words first)
+FILTER_PASSAGES = 5_000  # a library filter searches the transcripts for words said in at most this many passages
 
 _FIRST_SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
@@ -220,6 +221,7 @@ class VideoPage:
     total: int
     offset: int
     limit: int
+    said_too_often: bool = False  # the filter's words are in too many passages to find videos by them
 
 
 @dataclass
@@ -405,15 +407,11 @@ class Library:
 
     def page(self, *, text: str | None = None, sort: str = "added", descending: bool = True, offset: int = 0,
              limit: int = 50) -> VideoPage:
-        """One page of the videos, sorted by ``sort`` (one of :data:`SORTS`), those whose title or
-        channel contains ``text`` (any case) when it is given."""
+        """One page of the videos, sorted by ``sort`` (one of :data:`SORTS`), those that have ``text``
+        when it is given (see :meth:`_filter`)."""
         direction = " DESC" if descending else ""
         order = ", ".join(column + direction for column in _SORT_KEYS.get(sort, _SORT_KEYS["added"]))
-        where, arguments = "", []
-        if text and text.strip():
-            pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where = " WHERE title LIKE ? ESCAPE '\\' OR channel LIKE ? ESCAPE '\\'"
-            arguments = [pattern, pattern]
+        where, arguments, said_too_often = self._filter(text)
         total = int(self._query(f"SELECT COUNT(*) FROM videos{where}", arguments)[0][0])
         offset, limit = max(0, int(offset)), max(1, min(500, int(limit)))
         # The page's ids first, from the sort's index alone (every term in one direction, so it can be
@@ -423,7 +421,36 @@ class Library:
         rows = {row["id"]: row for row in self._query(
             f"SELECT v.*, (SELECT COUNT(*) FROM passages p WHERE p.video_id = v.id) AS passages FROM videos v "
             f"WHERE v.id IN ({', '.join('?' * len(ids))})", ids)} if ids else {}
-        return VideoPage([_entry(rows[video_id]) for video_id in ids if video_id in rows], total, offset, limit)
+        return VideoPage([_entry(rows[video_id]) for video_id in ids if video_id in rows], total, offset, limit,
+                         said_too_often)
+
+    def _filter(self, text: str | None) -> tuple[str, list, bool]:
+        """The WHERE clause of a library filter, its arguments, and whether the transcripts were left out:
+        videos whose title, channel or TL;DR contains ``text`` (any case), or whose transcript says its
+        words in that order (a guest named in the talk, not in the file name). Words said in more than
+        :data:`FILTER_PASSAGES` passages ("people", "the") find nothing a title would not: then the
+        transcripts are not searched (a filter stays a few milliseconds at 10,000 videos)."""
+        from .text import STOPWORDS
+
+        if not text or not text.strip():
+            return "", [], False
+        pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = " WHERE title LIKE ? ESCAPE '\\' OR channel LIKE ? ESCAPE '\\' OR tldr LIKE ? ESCAPE '\\'"
+        arguments: list = [pattern, pattern, pattern]
+        words = [word.lower() for word in re.findall(r"\w+", text, flags=re.UNICODE)]
+        if not any(word not in STOPWORDS for word in words):
+            return where, arguments, bool(words)
+        phrase = '"' + " ".join(words) + '"'  # one phrase: its words, in order, never FTS syntax
+        found = [row[0] for row in self._query("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?",
+                                               (phrase, FILTER_PASSAGES + 1))]
+        if len(found) > FILTER_PASSAGES:
+            return where, arguments, True
+        if found:
+            videos = [row[0] for row in self._query(
+                f"SELECT DISTINCT video_id FROM passages WHERE id IN ({', '.join('?' * len(found))})", found)]
+            where += f" OR id IN ({', '.join('?' * len(videos))})"
+            arguments += videos
+        return where, arguments, False
 
     def video(self, video_id: str) -> VideoEntry | None:
         row = self._row(video_id)
@@ -755,6 +782,8 @@ class Library:
         (``vector_out``: a list that receives the query's vector)."""
         import time
 
+        if self.vectors.stored_model() is None:  # no passage has a vector yet: no query to embed, no model to load
+            return None
         model = self.embedding_model()
         if model is None:
             return None

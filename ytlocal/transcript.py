@@ -122,11 +122,12 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def read_transcript(path: Path) -> Transcript:
-    """Read a transcript file: ytlocal ``.json``, ``.srt``, ``.vtt`` or plain ``.txt``."""
+def read_transcript(path: Path, read_from: Path | None = None) -> Transcript:
+    """Read a transcript file: ytlocal ``.json``, ``.srt``, ``.vtt`` or plain ``.txt`` (``read_from``:
+    where to read it, an open descriptor's path, see :mod:`ytlocal.confined`; ``path`` names it)."""
     path = Path(path)
     try:
-        text = decode_text(path.read_bytes())
+        text = decode_text(Path(read_from or path).read_bytes())
     except UnicodeDecodeError:
         raise SourceError(f"{path} is not text in UTF-8 or UTF-16 (with a byte-order mark)") from None
     except OSError as error:

@@ -48,6 +48,23 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _sign_in_file(base_url: str, token: str) -> Path:
+    """A page in a folder of this user's only that posts the token to the server: the browser is opened
+    on this file, so the token is on no command line (``ps`` shows those to every local user) and in no
+    address the browser keeps in its history."""
+    import os
+    import tempfile
+
+    from ..web.security import sign_in_page
+
+    folder = Path(tempfile.mkdtemp(prefix="ytlocal-serve-"))  # 0700
+    path = folder / "sign-in.html"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(sign_in_page(base_url, token))
+    return path
+
+
 @click.command("serve")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port to listen on (default: serve_port setting, 8765; 0: any free port).")
@@ -67,11 +84,14 @@ def _url_host(host: str) -> str:
 def command(app: AppContext, port, host, no_browser, allow_dirs, queue_dir, library_dir) -> None:
     """Read, search, ask and queue in your browser: a local web app over the library.
 
-    Listens on 127.0.0.1 only, prints a URL with a one-time token (the browser trades it for a
-    cookie) and opens it. Stop it with Ctrl-C; queued videos resume when it starts again.
+    Listens on 127.0.0.1 only, prints a sign-in URL (good once, for 10 minutes: the browser trades it
+    for a cookie that outlives restarts) and opens it. Stop it with Ctrl-C; queued videos resume when
+    it starts again.
 
     Example: ytlocal serve --allow-dir ~/Videos
     """
+    import functools
+    import shutil
     import threading
     import webbrowser
 
@@ -94,21 +114,42 @@ def command(app: AppContext, port, host, no_browser, allow_dirs, queue_dir, libr
     options = ServeOptions(port=port, token=token, queue_dir=queue, host=host, allow_dirs=allowed)
     state = build_state(session, options)
     web_app = create_app(state)
-    url = f"http://{_url_host(host)}:{port}/?token={token}"
+    base_url = f"http://{_url_host(host)}:{port}"
+    url = f"{base_url}/?token={token}"
+    for warning in state.warnings:
+        click.echo(f"ytlocal: warning: {warning}", err=True)
     if not _is_loopback(host):
         click.echo(f"ytlocal: warning: listening on {host}: other machines can reach this server (each still "
                    f"needs the token); use the default 127.0.0.1 unless you mean it", err=True)
-    click.echo(f"ytlocal serve: {url}")
+    sign_in = None
+    if no_browser:
+        click.echo(f"ytlocal serve: {url}")
+        click.echo("  the link signs in one browser, once, within 10 minutes; it stays signed in across restarts")
+    else:
+        click.echo(f"ytlocal serve: {base_url}/ (opening it in your browser, signed in)")
+        sign_in = _sign_in_file(base_url, token)
+        # Gone once used or expired (a signal may end the process before the cleanup at the end runs).
+        remove = functools.partial(shutil.rmtree, sign_in.parent, ignore_errors=True)
+        state.guard.on_redeem = remove
+        expiry = threading.Timer(state.guard.token_ttl_s, remove)
+        expiry.daemon = True
+        expiry.start()
+
+        def open_browser() -> None:
+            if not webbrowser.open(sign_in.as_uri()):
+                click.echo(f"ytlocal serve: no browser to open; sign in with {url} (once, within 10 minutes)")
+
+        threading.Timer(0.5, open_browser).start()
     click.echo(f"  library {state.library.path}; queue {queue}; local files from "
                f"{', '.join(str(folder) for folder in allowed)}. Ctrl-C stops it.")
-    if not no_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     config = uvicorn.Config(web_app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
                             lifespan="on", server_header=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+        if sign_in is not None:
+            shutil.rmtree(sign_in.parent, ignore_errors=True)
         state.queue.close()
         state.library.close()
         session.close()

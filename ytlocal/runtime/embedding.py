@@ -150,17 +150,19 @@ class LlamaEmbedder:
         if isinstance(texts, str):
             raise TypeError("embed() takes a list of texts; wrap a single text in a list")
         result = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        with self._lock:
-            if self._llama is None:
-                raise ModelError(f"the embedding model {self.name} was closed")
-            if texts:
-                self._follow_the_load()
-            first_row: dict[str, int] = {}  # a text said twice is embedded once (its vector is its text's alone)
-            for row, text in enumerate(texts):
-                if text in first_row:
-                    result[row] = result[first_row[text]]
-                    continue
-                first_row[text] = row
+        first_row: dict[str, int] = {}  # a text said twice is embedded once (its vector is its text's alone)
+        for row, text in enumerate(texts):
+            if text in first_row:
+                result[row] = result[first_row[text]]
+                continue
+            first_row[text] = row
+            # One text at a time holds the model: another thread's single text (a server's search query)
+            # waits for one text of a long list (a summary's sentences), not for the whole list.
+            with self._lock:
+                if self._llama is None:
+                    raise ModelError(f"the embedding model {self.name} was closed")
+                if row == 0:
+                    self._follow_the_load()
                 result[row] = self._embed_one(self.tokenize(text))
         return result
 

@@ -71,7 +71,8 @@ def _close_all() -> None:
 
 class Models:
     """The models one owner has loaded (see the module text). Thread-safe: a model loads once even
-    when two threads ask for it at the same moment."""
+    when two threads ask for it at the same moment, and one loading does not hold up the use of those
+    already loaded (a server's search embeds its query while a question loads the LLM)."""
 
     def __init__(self) -> None:
         self._loaded: dict[tuple, Any] = {}
@@ -79,6 +80,9 @@ class Models:
         _LIVE.add(self)
 
     def _get(self, key: tuple, load) -> Any:
+        loaded = self._loaded.get(key)  # a model already here is handed out without waiting for another's load
+        if loaded is not None:
+            return loaded
         with self._lock:
             if key not in self._loaded:
                 self._loaded[key] = load()

@@ -5,7 +5,9 @@ state holds one :class:`~ytlocal.api.Session` (models load on the first job or q
 start), one :class:`~ytlocal.library.Library` shared by the request threads (a connection each), and
 the :class:`~ytlocal.batch.BatchQueue` whose thread runs the queued videos. ``model_lock`` is held by
 the queue while a video is transcribed and summarized and by ``ask`` while it answers: the two share
-the session's models, which one thread at a time may use.
+the session's models, which one thread at a time may use. Questions are answered in a thread of their
+own, at most ``ask_slots`` answered or waiting at once (see :mod:`.views.ask`), so however many come,
+the threads that serve the pages stay free.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .security import Guard, SecurityMiddleware
+from .security import SECRET_NAME, Guard, SecurityMiddleware, session_secret
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,6 +35,9 @@ class ServeOptions:
         allow_dirs: Local files the queue may take must lie under one of these (after links resolve).
         page_size: Videos per library page.
         ask_wait_s: How long a question waits for the models while the queue uses them.
+        ask_slots: Questions answered or waiting for the models at once; one more is told to come back
+            (503 with Retry-After).
+        secret_file: Where the session secret is kept (default: ``serve-secret`` in the library's folder).
         event_poll_s: How often the event stream looks at the job list.
         formats: The summary formats the queue writes.
     """
@@ -44,6 +49,8 @@ class ServeOptions:
     allow_dirs: tuple[Path, ...] = ()
     page_size: int = 50
     ask_wait_s: float = 300.0
+    ask_slots: int = 2
+    secret_file: Path | None = None
     event_poll_s: float = 0.25
     formats: tuple[str, ...] = ("md",)
 
@@ -61,6 +68,9 @@ class WebState:
     model_lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     cache: dict = field(default_factory=dict)  # slow facts (doctor's checks, disk use), with their time
+    warnings: list[str] = field(default_factory=list)  # for the command to print at start
+    asks: int = 0  # questions answered or waiting now (changed on the event loop only)
+    ask_thread: Any = None  # the one thread questions are answered in (made on first use)
 
 
 def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | None = None) -> WebState:
@@ -72,10 +82,13 @@ def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | 
     library = session.library()  # with the session's embedding model: search by meaning too
     queue = BatchQueue(session.pipeline, BatchOptions(out_dir=Path(options.queue_dir), formats=options.formats,
                                                       with_transcript=True, settings=session.settings,
-                                                      embedder=session.pipeline.embedder),
+                                                      embedder=session.pipeline.embedder,
+                                                      allow_dirs=tuple(options.allow_dirs)),
                        busy=lock)
-    return WebState(options, session, library, queue, Guard(options.token, options.port, options.host),
-                    environment(), lock)
+    secret, warning = session_secret(options.secret_file or Path(library.path).parent / SECRET_NAME)
+    guard = Guard(options.token, options.port, options.host, secret)
+    return WebState(options, session, library, queue, guard, environment(), lock,
+                    warnings=[warning] if warning else [])
 
 
 def create_app(state: WebState, *, start_queue: bool = True):
@@ -85,6 +98,7 @@ def create_app(state: WebState, *, start_queue: bool = True):
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
+    from ..errors import YtlocalError
     from .views import ask, health, library, queue, search, video
 
     @contextlib.asynccontextmanager
@@ -98,6 +112,8 @@ def create_app(state: WebState, *, start_queue: bool = True):
             import anyio
 
             await anyio.to_thread.run_sync(state.queue.stop)
+            if state.ask_thread is not None:
+                state.ask_thread.shutdown(wait=False, cancel_futures=True)
 
     routes = [
         Route("/", library.home),
@@ -118,7 +134,7 @@ def create_app(state: WebState, *, start_queue: bool = True):
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(SecurityMiddleware, guard=state.guard)],
-                    exception_handlers={404: _not_found, 405: _not_allowed})
+                    exception_handlers={404: _not_found, 405: _not_allowed, YtlocalError: _ytlocal_error})
     app.state.ytlocal = state
     return app
 
@@ -133,6 +149,14 @@ async def _not_found(request, exc):
         return render(request, "error.html", {"title": "Not found", "message": detail}, status=404)
     except Exception:  # no state (a mount outside the app): a plain page
         return HTMLResponse("<!doctype html><title>404</title><h1>Not found</h1>", status_code=404)
+
+
+async def _ytlocal_error(request, exc):
+    """A damaged or busy library or job list: its one-line message, as the command line would say it (any
+    other error is a plain 500 page, from the security middleware)."""
+    from .templating import render
+
+    return render(request, "error.html", {"title": "Something is wrong", "message": str(exc)}, status=500)
 
 
 async def _not_allowed(request, exc):

@@ -41,6 +41,10 @@ def check_sources(lines: list[str], allow_dirs: tuple[Path, ...]) -> tuple[list[
     for line in (line.strip() for line in lines):
         if not line or line.startswith("#"):
             continue
+        if any(ord(character) < 32 or ord(character) == 127 for character in line):
+            problems.append(f"{repr(line)[1:-1][:200]}: holds a control character (a NUL byte?): not a file "
+                            f"name or an address")
+            continue
         if is_url(line):
             why = _web_address(line)
             (problems.append(f"{line[:200]}: {why}") if why else sources.append(line))
@@ -50,7 +54,7 @@ def check_sources(lines: list[str], allow_dirs: tuple[Path, ...]) -> tuple[list[
             typed = (allowed[0] if allowed else Path.cwd()) / typed
         try:
             resolved = typed.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             problems.append(f"{line[:200]}: no such file or folder")
             continue
         if not within(resolved, allowed):

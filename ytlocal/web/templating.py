@@ -4,6 +4,8 @@ every view answers with."""
 
 from __future__ import annotations
 
+import base64
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -19,14 +21,81 @@ def clock(seconds) -> str:
     return "" if seconds is None else render_clock(seconds)
 
 
+_MARKED_WORD = re.compile(r"\*\*(\w+)\*\*")
+# Explicit bidi embeddings, overrides and isolates: in a title they only serve to disguise it ("report
+# \u202eSRT.exe" shows as "report exe.TRS"); right-to-left text needs none of them.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._~-]*")
+
+
 def marked(text: str) -> Markup:
     """A search hit's text, whose matched words the library puts between ``**``: escaped, with those
-    words in ``<mark>`` (the only markup that comes out)."""
-    parts = str(text or "").split("**")
-    if len(parts) % 2 == 0:  # an odd number of markers: show the text as it is
-        return Markup(escape(str(text or "")))
-    return Markup("".join(f"<mark>{escape(part)}</mark>" if index % 2 else str(escape(part))
-                          for index, part in enumerate(parts)))
+    words in ``<mark>`` (the only markup that comes out). The library marks whole words only, so a
+    ``**`` that does not wrap a word is the transcript's own text and stays as it is."""
+    text = str(text or "")
+    out, last = [], 0
+    for found in _MARKED_WORD.finditer(text):
+        out.append(str(escape(text[last:found.start()])) + f"<mark>{escape(found.group(1))}</mark>")
+        last = found.end()
+    return Markup("".join(out) + str(escape(text[last:])))
+
+
+def plain(text) -> str:
+    """Text from a stranger without the bidi controls that would make it show other than it reads."""
+    return "" if text is None else str(text).translate(_BIDI_CONTROLS)
+
+
+def isolated(text) -> Markup:
+    """A title, channel or file name set apart from the text around it (``<bdi>``: right-to-left text in
+    it cannot reorder what follows) and without bidi controls (see :func:`plain`)."""
+    return Markup(f"<bdi>{escape(plain(text))}</bdi>")
+
+
+def video_segment(video_id: str) -> str:
+    """A library id as one path segment of a URL: as it is when it is plain, else ``~`` and its
+    base64url (an id ``..`` would be a dot segment to a browser, one with ``/`` two segments)."""
+    video_id = str(video_id)
+    if _PLAIN_ID.fullmatch(video_id):
+        return video_id
+    return "~" + base64.urlsafe_b64encode(video_id.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def video_id_from(segment: str) -> str:
+    """The library id a URL's segment names (see :func:`video_segment`)."""
+    if not segment.startswith("~"):
+        return segment
+    try:
+        return base64.urlsafe_b64decode(segment[1:] + "=" * (-len(segment[1:]) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return segment
+
+
+def video_path(video_id: str) -> str:
+    """``/video/<segment>``: the page of a library id."""
+    return "/video/" + video_segment(video_id)
+
+
+def running(job) -> bool:
+    """Whether a queue's job is being worked on now (a stage started, not finished)."""
+    return bool(job.stage) and not job.final
+
+
+def state_label(job) -> str:
+    """A job's state as the queue page says it: "running" while a stage runs, "waiting" before its turn
+    (the job list's own words otherwise), and "cancelling" while a cancel is on its way."""
+    label = "running" if running(job) else "waiting" if job.state == "pending" else job.state
+    return label + (" (cancelling)" if job.cancel_requested and not job.final else "")
+
+
+def wait(seconds) -> str:
+    """An ETA as people say it: "40 s", "3 min", "1 h 5 min"."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(round(float(seconds))))
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min"
 
 
 def web_url(url: str | None) -> str | None:
@@ -61,8 +130,10 @@ def environment():
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(clock=clock, marked=marked, web_url=web_url, quote=quote, size=size, first_line=first_line)
-    env.globals.update(at_time=at_time)
+    env.filters.update(clock=clock, marked=marked, web_url=web_url, quote=quote, size=size, first_line=first_line,
+                       plain=plain, isolated=isolated, vid=video_segment, wait=wait, state_label=state_label)
+    env.globals.update(at_time=at_time, video_path=video_path)
+    env.tests.update(running=running)
     return env
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..templating import render, state_of
 
+MAX_PAGE = 10 ** 6  # a page number beyond any library (SQLite's OFFSET is a 64-bit integer)
 SORT_LABELS = {"added": "Added", "date": "Date", "title": "Title", "channel": "Channel", "duration": "Duration"}
 
 
@@ -23,10 +24,11 @@ def home(request):
     order = "asc" if params.get("order") == "asc" else "desc"
     text = params.get("filter", "").strip()[:200]
     size = state.options.page_size
-    page_number = max(1, _int(params.get("page"), 1))
+    page_number = min(MAX_PAGE, max(1, _int(params.get("page"), 1)))
     page = state.library.page(text=text or None, sort=sort, descending=order == "desc",
                               offset=(page_number - 1) * size, limit=size)
     pages = max(1, -(-page.total // size))
+    beyond = page.total > 0 and page_number > pages  # "no such page", never "the library is empty" beside its count
     return render(request, "library.html", {
         "page": page, "sort": sort, "order": order, "filter": text, "page_number": page_number, "pages": pages,
-        "sorts": SORT_LABELS}, active="library")
+        "sorts": SORT_LABELS, "beyond": beyond}, status=404 if beyond else 200, active="library")

@@ -13,7 +13,7 @@ import anyio
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, StreamingResponse
 
-from ..templating import render, state_of
+from ..templating import render, running, state_label, state_of, video_path, wait
 from ..sources import check_sources
 
 HEARTBEAT_S = 15.0
@@ -21,8 +21,16 @@ HEARTBEAT_S = 15.0
 
 def _context(state, **extra) -> dict:
     snapshot = state.queue.snapshot()
-    return {"snapshot": snapshot, "allow_dirs": state.options.allow_dirs, "queue_dir": state.options.queue_dir,
-            "problems": [], "typed": "", **extra}
+    return {"snapshot": snapshot, "ordered": ordered(snapshot.jobs), "allow_dirs": state.options.allow_dirs,
+            "queue_dir": state.options.queue_dir, "problems": [], "typed": "", **extra}
+
+
+def ordered(jobs: list) -> list:
+    """The jobs as the page lists them: the one running first, then those waiting in their order, then
+    the finished ones, the latest first (the script keeps this order as the jobs change)."""
+    finished = sorted((job for job in jobs if job.final), key=lambda job: job.updated or "", reverse=True)
+    return ([job for job in jobs if running(job)] + [job for job in jobs if not job.final and not running(job)]
+            + finished)
 
 
 def page(request):
@@ -63,6 +71,13 @@ def report(request):
                                            "queue_dir": state.options.queue_dir}, active="queue")
 
 
+def _view(job) -> dict:
+    """A job for the page's script: its fields, where its video's page is, and its ETA in words."""
+    return job.to_dict() | {"href": video_path(job.library_id) if job.library_id else None,
+                            "wait": wait(job.eta_s) if job.eta_s is not None else None,
+                            "label_state": state_label(job)}
+
+
 def _event(kind: str, data: dict) -> str:
     # json.dumps never emits a raw newline, so one data line holds the whole event
     return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
@@ -82,7 +97,7 @@ async def events(request):
         while True:
             snapshot = await anyio.to_thread.run_sync(state.queue.snapshot, poll / 2)
             for job in snapshot.jobs:
-                view = job.to_dict()
+                view = _view(job)
                 if sent.get(job.id) != view:
                     sent[job.id] = view
                     yield _event("job", view)
