@@ -420,17 +420,23 @@ def test_questions_cannot_take_the_threads_that_serve_the_pages(tmp_path):
             with httpx.Client(base_url=server.url, cookies=cookies, timeout=60,
                               limits=httpx.Limits(max_connections=100)) as client, \
                     concurrent.futures.ThreadPoolExecutor(45) as pool:
+                pages = ("/", "/static/ytlocal.css", "/search?q=bees", "/queue", "/models")
+                for path in pages:  # loaded once before (the first search loads the embedding model)
+                    assert client.get(path).status_code == 200, path
                 asks = [pool.submit(client.get, f"/ask?q=zeppelin+airships+{n}") for n in range(45)]
                 time.sleep(1.0)  # every question has arrived: all 45 are in flight
-                waits = []
-                for path in ("/", "/static/ytlocal.css", "/search?q=bees", "/queue", "/models") * 3:
+                waits, answered = [], []
+                for path in pages * 3:
                     started = time.perf_counter()
                     try:
-                        assert client.get(path, timeout=5).status_code == 200, path
+                        answered.append(client.get(path, timeout=5).status_code)
                     except httpx.TimeoutException:
-                        pass  # counted as the time waited
+                        answered.append("timed out")
                     waits.append(time.perf_counter() - started)
-                assert max(waits) < 1.0, waits
+                # Every page answers while the questions wait (they timed out for 30 s and more when the
+                # questions held the threads). How fast is scripts/bench_serve.py's to say: this machine
+                # may be busy with other work, so the bound here only tells answered from blocked.
+                assert answered == [200] * len(answered) and max(waits) < 4.0, (answered, waits)
                 deadline = time.monotonic() + 20
                 while sum(future.done() for future in asks) < 43 and time.monotonic() < deadline:
                     time.sleep(0.05)
