@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from .sentence_ends import lacks_sentence_ends, restore
 from .spoken import clean_spoken
 from ..text import content_words, split_sentences, words
 
@@ -76,15 +77,34 @@ def _without_labels(text: str, labels: set[str]) -> str:
     return _TURN.sub(lambda m: "" if m.group("label") in labels else m.group(0), text) if labels else text
 
 
+def _word_start(segment, offset: int) -> float:
+    """When the ``offset``-th word of a segment is said: its own time where the segment has one per
+    word of its text, else the segment's start."""
+    timed = getattr(segment, "words", None) or []
+    if offset and len(timed) == len(str(segment.text).split()):
+        return float(timed[offset].start)
+    return float(segment.start)
+
+
+def _restored_pieces(segments: Sequence, texts: Sequence[str]) -> list[tuple[str, float]]:
+    restored = restore(texts, [float(s.start) for s in segments], [float(s.end) for s in segments])
+    return [(sentence.text, _word_start(segments[sentence.segment], sentence.offset)) for sentence in restored]
+
+
 def transcript_sentences(segments: Sequence) -> list[Sentence]:
     """Every sentence of the transcript, in order, rebuilt across segment boundaries; speaker labels
-    (:func:`speaker_labels`) are not part of what is said."""
+    (:func:`speaker_labels`) are not part of what is said. A transcript without sentence ends has them
+    restored first (:mod:`.sentence_ends`), each sentence starting at the segment it begins in."""
     pieces: list[tuple[str, float]] = []
     buffer, buffer_start = "", None
     texts = [" ".join(str(segment.text).split()) for segment in segments]
     labels = speaker_labels(texts)
+    texts = [_without_labels(text, labels) for text in texts]
+    if lacks_sentence_ends(texts):
+        segments = list(segments)
+        return [Sentence(index, start, raw, clean_spoken(raw), content_words(raw))
+                for index, (raw, start) in enumerate(_restored_pieces(segments, texts))]
     for segment, text in zip(segments, texts):
-        text = _without_labels(text, labels)
         if not text:
             continue
         if buffer_start is None:
