@@ -49,7 +49,7 @@ def test_the_wheel_holds_every_subpackage_and_data_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     packaged = {name for name in names if name.startswith("ytlocal/")}
     in_checkout = {str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "ytlocal").rglob("*")
-                   if p.is_file() and p.suffix in (".py", ".toml") and "__pycache__" not in p.parts}
+                   if p.is_file() and p.suffix in (".py", ".toml", ".json") and "__pycache__" not in p.parts}
     assert in_checkout <= packaged, sorted(in_checkout - packaged)
     assert "ytlocal/summarization/summarizer.py" in packaged and "ytlocal/catalog.toml" in packaged
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
