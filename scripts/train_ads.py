@@ -127,8 +127,11 @@ def fit_logistic(matrix: np.ndarray, targets: np.ndarray, penalty: float, row_we
     and bias on the raw columns. ``targets`` may be fractional (a sentence half inside a read)."""
     centre = matrix.mean(axis=0)
     spread = matrix.std(axis=0)
-    spread[spread < 1e-9] = 1.0
-    x = np.hstack([(matrix - centre) / spread, np.ones((len(matrix), 1))])
+    # A column that hardly varies (the embedding model has dimensions that are zero but for rounding)
+    # carries no signal: standardizing it would blow its rounding noise up into a feature.
+    dead = spread < 1e-6
+    spread[dead] = 1.0
+    x = np.hstack([np.where(dead, 0.0, (matrix - centre) / spread), np.ones((len(matrix), 1))])
     rows = np.ones(len(x)) if row_weights is None else row_weights
     weights = np.zeros(x.shape[1])
     ridge = np.append(np.broadcast_to(np.asarray(penalty, dtype=float), (x.shape[1] - 1,)), 0.0)
@@ -140,7 +143,7 @@ def fit_logistic(matrix: np.ndarray, targets: np.ndarray, penalty: float, row_we
         weights -= step
         if float(np.max(np.abs(step))) < 1e-8:
             break
-    raw = weights[:-1] / spread
+    raw = np.where(dead, 0.0, weights[:-1] / spread)
     return raw, float(weights[-1] - raw @ centre)
 
 
