@@ -151,6 +151,8 @@ def test_the_shipped_weights_load_and_say_what_they_were_trained_on():
     assert len(model.about["trained_on"]) >= 5 and model.about["dimensions"] == 384
     assert ads.MODEL_FILE.stat().st_size < 20_000
     for detector in (model.words, model.meaning):
+        for part in (detector.sentence, detector.start, detector.end):
+            assert all(math.isfinite(w) and abs(w) < 100 for w in part.weights)  # no column blown up
         assert len(detector.sentence.weights) == ads.feature_matrix(
             _features_for(detector), detector.sentence.features).shape[1]
 
