@@ -133,8 +133,6 @@ BURST_MIN_COUNT = 3
 
 CUES = ("announcement", "call_to_action", "offer", "address", "address_path", "sponsor", "friends", "break_in",
         "break_out", "show_plug", "greeting", "selling", "listener", "imperative")
-PREVIOUS_CUES = ("announcement", "call_to_action", "address", "address_path", "break_in", "break_out", "greeting",
-                 "show_plug", "selling_anchor")
 # Cues counted over the words before and after a sentence as well: a read's sentences have them on
 # both sides, the talk next to a read on one.
 WINDOWED_CUES = ("selling_anchor", "sponsor", "friends", "show_plug", "greeting")
@@ -333,13 +331,8 @@ def word_features(sentences: Sequence["Sentence"]) -> dict[str, "np.ndarray"]:
     features["selling_anchor_between"] = np.log1p(np.minimum(before[:, 0], after[:, 0]))
     features["selling_anchor_close"] = np.log1p(close_before + close_after)
     features["selling_anchor_wide"] = np.log1p(_window_sum(anchor, centres, WIDE_WORDS))
-    close_before2, close_after2 = close_before, close_after
-    features["selling_anchor_close_before"] = np.log1p(close_before2)
-    features["selling_anchor_close_after"] = np.log1p(close_after2)
-    # What the sentence before says: a read ends after "and now back to the show" or its web address,
-    # and starts after "a word from our sponsors".
-    for name in PREVIOUS_CUES:
-        features[f"{name}_previous"] = np.concatenate([[0.0], features[name][:-1]])
+    features["selling_anchor_close_before"] = np.log1p(close_before)
+    features["selling_anchor_close_after"] = np.log1p(close_after)
     features["question"] = np.array([float(sentence.raw.rstrip().endswith("?")) for sentence in sentences])
     stems = [set(sentence.stems) for sentence in sentences]
     features["overlap_before"], features["overlap_after"] = _stem_overlaps(stems, centres)
