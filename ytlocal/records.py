@@ -235,16 +235,22 @@ class Section:
 
 @dataclass
 class Skipped:
-    """A stretch of the transcript left out of the summary on purpose (an ad read, a call to action),
-    with its start and end in seconds (0 for a transcript without timings)."""
+    """A stretch of the transcript left out of the summary on purpose (an ad read), with its start and
+    end in seconds (0 for a transcript without timings), why, and where known the transcript lines it
+    covers (1-based, inclusive: what places it in a transcript without timings) and its first words."""
 
     start: float
     end: float
     reason: str
+    lines: tuple[int, int] | None = None
+    excerpt: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Skipped":
-        return cls(float(data.get("start") or 0.0), float(data.get("end") or 0.0), str(data.get("reason") or ""))
+        lines = data.get("lines")
+        return cls(float(data.get("start") or 0.0), float(data.get("end") or 0.0), str(data.get("reason") or ""),
+                   (int(lines[0]), int(lines[1])) if isinstance(lines, (list, tuple)) and len(lines) == 2 else None,
+                   str(data.get("excerpt") or ""))
 
 
 @dataclass

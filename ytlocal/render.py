@@ -140,6 +140,26 @@ def _sections_markdown(document: Document, heading_level: str = "###") -> list[s
     return lines
 
 
+def left_out(summary: Summary) -> str | None:
+    """One sentence saying what the summary left out on purpose ("Left out: 2 ad reads (00:00–01:05,
+    31:10–32:40)."), by time, else by transcript line; None when nothing was. Never their words: a
+    summary quotes no ad."""
+    if not summary.skipped:
+        return None
+    where = []
+    for item in summary.skipped:
+        if summary.has_timings and item.end > item.start:
+            where.append(f"{clock(item.start)}–{clock(item.end)}")
+        elif item.lines:
+            where.append(f"lines {item.lines[0]}–{item.lines[1]}" if item.lines[1] != item.lines[0]
+                         else f"line {item.lines[0]}")
+    reasons: dict[str, int] = {}
+    for item in summary.skipped:
+        reasons[item.reason] = reasons.get(item.reason, 0) + 1
+    what = ", ".join(f"{count} {reason}{'s' if count > 1 else ''}" for reason, count in reasons.items())
+    return f"Left out: {what}" + (f" ({', '.join(where)})." if where else ".")
+
+
 def render_markdown(document: Document) -> str:
     summary = document.summary
     models = {"llm": {"name": summary.llm["name"], "sha256": summary.llm["sha256"]}}
@@ -171,6 +191,9 @@ def render_markdown(document: Document) -> str:
     body += [_point_line(point, document) for point in summary.key_points]
     body += ["", "## Sections", ""]
     body += _sections_markdown(document)
+    note = left_out(summary)
+    if note:
+        body += [f"_{md_escape(note)}_", ""]
     return "\n".join(front + body).rstrip() + "\n"
 
 
@@ -230,6 +253,15 @@ def _point_json(point: Point) -> dict[str, Any]:
     return {"start": point.start, "text": point.text, "origin": point.origin, "source": point.source}
 
 
+def _skipped_json(item) -> dict[str, Any]:
+    data = {"start": item.start, "end": item.end, "reason": item.reason}
+    if item.lines:
+        data["lines"] = list(item.lines)
+    if item.excerpt:
+        data["excerpt"] = item.excerpt
+    return data
+
+
 def render_json(document: Document) -> str:
     summary = document.summary
     data = {
@@ -250,6 +282,7 @@ def render_json(document: Document) -> str:
                 for s in summary.sections
             ],
         },
+        "skipped": [_skipped_json(item) for item in summary.skipped],
         "has_timings": summary.has_timings,
         "options": summary.options,
         "stats": summary.stats,
@@ -271,6 +304,9 @@ def render_txt(document: Document) -> str:
     for section in summary.sections:
         span = f"[{clock(section.start)}-{clock(section.end)}] " if summary.has_timings else ""
         out += [f"{span}{section.heading}"] + [line(p) for p in section.bullets] + [""]
+    note = left_out(summary)
+    if note:
+        out += [note]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -1,38 +1,46 @@
-"""Ad reads and calls to action, found as spans of sentences and removed before anything is chosen.
+"""Ad reads, found whole and removed before anything is chosen: small models fitted on labelled reads.
 
-Nearly every podcast and video has them: a pre-roll after the greeting, mid-rolls ("we'll continue in a
-moment after a word from our sponsors"), and a closing round of thanks, plugs and "subscribe, rate,
-review". A read is a run of sentences that sells (a product, a brand, an offer) to the listener, with
-a call to action somewhere in it, and off the subject of the talk around it. Its cue words cluster
-(often at its end: "go to example dot com slash show"), while most of its sentences carry no cue at
-all ("It comes standard with bot protection, MFA, roles and permissions"), so a sentence-by-sentence
-filter keeps most of every read. Here each read is found whole:
+Nearly every podcast has them: a pre-roll after the greeting, mid-rolls ("we'll be right back after a
+word from our sponsors"), a closing round of thanks to the sponsors. A read is a run of sentences that
+sells a product to the listener; its cue words cluster (often at its end: "go to example dot com slash
+show"), while most of its sentences carry no cue at all ("It comes standard with bot protection, MFA,
+roles and permissions"). So every sentence is judged with its neighbours, and the judgements are
+turned into whole reads:
 
-1. **Anchors**: sentences with a call to action addressed to the listener or a sponsorship announcement
-   of this show (a web address with a path, a promo code, "brought to you by", "sign up", "free trial",
-   "subscribe ... five stars" ...). Reading like ad copy is evidence, never an anchor on its own: an
-   aside about advertising is not an ad.
-2. **Evidence per sentence**: how much it reads like ad copy, and, with meaning, how far it lies from
-   what the whole talk is about (both as robust z-scores within this transcript, so a talk that is
-   commercial throughout is judged against itself), plus the cue words it has.
-3. **Spans**: around each anchor, the run of sentences with the largest total evidence (the
-   maximum-sum segment containing the anchor, at most :data:`MAX_SPAN_WORDS` long); spans that touch
-   merge. A read whose anchors sit at its end still loses its first sentences, and a read between a
-   "word from our sponsors" and a web address goes whole.
-4. **A talk about advertising keeps its content**: a span is removed only when it addresses the
-   listener with an offer (second person, imperatives, addresses) and, with meaning, when it lies off
-   the talk's subject, or when its anchors are strong on their own. Describing ads in the third person
-   ("advertisers track listeners with discount codes") anchors nothing.
+1. **Features per sentence** (:func:`sentence_features`): the language of selling as counts
+   (sponsorship announcements, calls to action, web addresses read aloud, offers, the listener
+   addressed, breaks opened and closed, the show's own plugs and greetings, which are not reads), the
+   same counts just before and just after it, whether it lies inside an open break, how bursty its
+   words are (a product named five times in a minute and never again); with an embedding model also
+   its vector and what the transcript measures about itself: robust z-scores of its closeness to a
+   dozen generic ad-copy sentences and to the whole talk, and how much closer it lies to its
+   neighbours than to the talk further away.
+2. **Three logistic regressions** (:class:`Detector`): the log-odds that a sentence belongs to a read,
+   that a read starts at it, and that one ends at it. Their weights (``data/ads_model.json``, a few
+   kB) are fitted by ``scripts/train_ads.py`` on labelled reads of real podcasts from several shows
+   (``../shared/data``); a second set uses the words alone, for machines without the embedding model.
+3. **Whole reads** (:func:`read_spans`): the best path through talk and read (Viterbi), where a
+   sentence inside a read scores its log-odds over the transcript's median sentence's, and entering and
+   leaving a read cost what the start and end models say of that place. So a read runs from the
+   sentence that opens it to the one that closes it, uncued middle included, and a salesy sentence of
+   the talk stays.
 
 Nothing here knows any advertiser, product or show: the cues are the language of selling, the rest is
-the transcript measured against itself.
+learnt from labelled reads or measured in the transcript against itself. ``scripts/bench_ads.py``
+retrains with one show held out at a time and reports how the detector does on shows it never saw.
+A transcript without a single sponsorship announcement or call to action has no read (every labelled
+read's transcript has one), and nothing is computed for it.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..text import words
 
@@ -43,20 +51,24 @@ if TYPE_CHECKING:
     from .meaning import Meaning
     from .sentences import Sentence
 
+MODEL_FILE = Path(__file__).resolve().parent / "data" / "ads_model.json"
+REASON = "ad read"
+
 # Sponsorship announcements, said of this show ("this episode is brought to you by"), and calls to
-# action that address the listener ("use code ...", "go to example dot com slash show"): each is enough
-# to look for a read around it. A web address with a path ("example.com slash show") is a call to action
-# on its own: nobody reads one aloud except to send the listener there.
-_ADDRESS = r"(?:\b\w[\w-]*\s*(?:\.|\bdot\s+)(?:com|org|net|io|co|ai|app|fm|tv|me|ly|gg)\b)"
+# action that address the listener ("use code ...", "go to example dot com slash show"). A web address
+# with a path ("example.com slash show") is read aloud only to send the listener there.
+_TLD = r"(?:com|org|net|io|co|ai|app|fm|tv|me|ly|gg|dev|link|sh|so|xyz|us|ca|tech|cloud|show|page)"
+_ADDRESS = r"(?:\b\w[\w-]*\s*(?:\.|\bdot\s+)" + _TLD + r"\b)"
 _ADDRESS_WITH_PATH = _ADDRESS + r"\s*(?:/|\bslash\b)\s*\w+"
 ANNOUNCEMENTS = re.compile(
     r"\b(?:(?:this|today's|the) (?:episode|show|podcast|video|program|hour|week)\b[^.!?]{0,40}\b"
-    r"(?:is |was )?(?:brought to you by|sponsored by|supported by|presented by|made possible by)|"
+    r"(?:is |was )?(?:brought to you by|sponsored by|supported by|presented by|made possible by|provided by)|"
     r"(?:our|this (?:episode's|week's|show's)|today's|presenting) sponsors?\b|"
-    r"a word from (?:our|the|this week's) sponsors?|support (?:for )?(?:this|the) (?:show|podcast|channel) comes from)",
+    r"a word from (?:our|the|this week's) sponsors?|support (?:for )?(?:this|the) (?:show|podcast|channel) comes from|"
+    r"(?:bandwidth|hosting) (?:for [^.!?]{0,30})?(?:is )?provided by)",
     re.I)
 CALLS_TO_ACTION = re.compile(
-    r"\b(?:promo code|coupon code|discount code|use (?:the )?code|(?:with|enter) (?:the )?code|"
+    r"\b(?:promo code|coupon code|discount code|offer code|use (?:the )?code|(?:with|enter) (?:the )?code|"
     r"free trial|try (?:it )?(?:for )?free|sign up (?:at|today|now|for free)|start (?:your )?free|"
     r"first (?:month|order|box) (?:free|for)|\d+ ?(?:%|percent) off|\$\d+ off|"
     r"link in the description|links? (?:is |are )?(?:in|below) the (?:show notes|description)|"
@@ -64,7 +76,7 @@ CALLS_TO_ACTION = re.compile(
     r"on patreon|hit (?:the )?(?:like button|subscribe)|smash (?:that|the) like|"
     r"(?:go|head|visit|check out|download it|download (?:the )?app)\b[^.!?]{0,40}" + _ADDRESS + r")|" + _ADDRESS_WITH_PATH,
     re.I)
-# Weaker language of selling: counts as evidence inside a span, never starts one alone.
+# Weaker language of selling: evidence, never enough alone.
 SELLING = re.compile(
     r"\b(?:sponsor\w*|advertis\w*|discount|offer|deal|promo|coupon|subscribe|subscription|sign up|"
     r"get started|download|app store|google play|patreon|free|pricing|price|plans?|customers?|"
@@ -72,7 +84,26 @@ SELLING = re.compile(
 _IMPERATIVE = re.compile(r"^(?:so |and |now |just |simply )?(?:go|head|visit|check|try|get|use|sign|start|join|"
                          r"download|grab|integrate|upgrade|book|schedule|learn|listen|mention|subscribe|"
                          r"support|click|text|call)\b", re.I)
-_LISTENER = re.compile(r"\b(?:you|your|you're|you'll|you've)\b", re.I)
+_LISTENER = re.compile(r"\b(?:you|your|you're|you'll|you've|yourself)\b", re.I)
+_SPONSOR = re.compile(r"\b(?:sponsor\w*|brought to you by|partners?|partnered|in partnership|supporters?)\b", re.I)
+_FRIENDS = re.compile(r"\b(?:our|my) (?:good )?(?:friends|partners|sponsors?) (?:at|over at|from)\b|"
+                      r"\b(?:thanks|thank you) to (?:our|the) (?:friends|sponsors?|partners?)\b", re.I)
+# Into a break and out of it ("after a word from our sponsors" ... "and now back to the show").
+_BREAK_IN = re.compile(r"\b(?:(?:be|come|coming) right back|take a (?:quick |short |little )?break|"
+                       r"(?:time|ready) for (?:a|another|our) (?:quick |short )?break|"
+                       r"after (?:this|the|a) (?:quick |short )?(?:break|word)|word from|quick break)\b", re.I)
+_BREAK_OUT = re.compile(r"\b(?:(?:and )?now back to|back to the (?:show|episode|interview|conversation)|"
+                        r"(?:and )?we(?:'re| are) back|welcome back)\b", re.I)
+_OFFER = re.compile(r"\b(?:free|trial|discount|\d+ ?(?:%|percent)|off (?:your|the first)|credits?|codes?|"
+                    r"special offer|limited time|exclusive|(?:for|to) (?:our )?listeners|get started|sign up)\b", re.I)
+# The show's own housekeeping, which is not a read: asking for ratings, subscriptions, follows, a community.
+_SHOW_PLUG = re.compile(r"\b(?:subscribe\w*|rate (?:us|the show|this)|reviews?|five stars|follow (?:us|me)|"
+                        r"patreon|newsletter|show notes|community|slack|discord|twitter|tune in|live on|"
+                        r"join us|share (?:it|the show|this episode)|next week|this week)\b", re.I)
+# Greetings and sign-offs, which sit next to pre-rolls and end reads and are not reads.
+_GREETING = re.compile(r"\b(?:welcome (?:to|back)|hello|hey (?:everybody|everyone|folks|there)|i'm your host|"
+                       r"(?:my|our) guests?|joined by|(?:thanks|thank you) (?:so much )?for (?:listening|having|joining|coming|"
+                       r"your time|being)|see you (?:next|soon)|that's it for|good to (?:see|have) you|pleasure)\b", re.I)
 
 # Ad copy in general, with no product, show or field in it: what "reads like an ad" means in meaning.
 AD_PROTOTYPES = (
@@ -90,20 +121,27 @@ AD_PROTOTYPES = (
     "Head to our website and mention this show to skip the waitlist.",
 )
 
-ANCHOR_CUE = 3.0  # evidence of a call to action or announcement
-SELLING_CUE = 0.5  # per selling word, up to two
-LISTENER_OFFER = 0.5  # addresses the listener ("you", an imperative)
-THRESHOLD = 2.0  # with meaning: a sentence's evidence must exceed this to add to a span
-CUE_THRESHOLD = 0.75  # without meaning (words alone)
-OFF_TOPIC_SPAN = 0.25  # with meaning, a span lies off the subject: its mean off-topic z at least this
-MAX_SPAN_WORDS = 700  # about four minutes of speech each side of an anchor
-MIN_SPAN_EVIDENCE = 3.0
-TRIM_CONTEXT = 5  # sentences of the talk on each side that an edge sentence is compared with
+# Windows, in words of speech (a Whisper line holds 5-20 words, a paragraph hundreds): what "around a
+# sentence" means for the context features.
+NEAR_WORDS = 60  # the scale of a decaying weight: what "just before / after" a sentence means
+BREAK_WORDS = 300  # how far a break ("a word from our sponsors" ... "back to the show") reaches
+CLOSE_WORDS = 30  # the sentences right next to it
+WIDE_WORDS = 400
+FAR_WORDS = (450, 2400)  # the talk further away, for "closer to its neighbours than to the talk"
+BURST_WORDS = 200
+BURST_MIN_COUNT = 3
+
+CUES = ("announcement", "call_to_action", "offer", "address", "address_path", "sponsor", "friends", "break_in",
+        "break_out", "show_plug", "greeting", "selling", "listener", "imperative")
+# Cues counted over the words before and after a sentence as well: a read's sentences have them on
+# both sides, the talk next to a read on one.
+WINDOWED_CUES = ("selling_anchor", "sponsor", "friends", "show_plug", "greeting")
 
 
 @dataclass(frozen=True)
 class AdSpan:
-    """Sentences ``first`` to ``last`` (inclusive indices) form one ad read or call to action."""
+    """Sentences ``first`` to ``last`` (inclusive indices) form one ad read; ``evidence`` is the sum
+    of their log-odds of being one."""
 
     first: int
     last: int
@@ -124,126 +162,536 @@ def _robust_z(values: "np.ndarray") -> "np.ndarray":
 
 
 def cue_evidence(text: str) -> tuple[float, bool]:
-    """(evidence from the words alone, whether the sentence is an anchor). A call to action anchors
-    only when it speaks to the listener: "use code X" does, "listeners use codes" does not."""
+    """(evidence from the words alone, whether the sentence is an anchor: a sponsorship announcement,
+    or a call to action that speaks to the listener or reads out a web address with a path). "use code
+    X" anchors, "listeners use codes" does not. A quick screen; the detector itself is the fitted model."""
     addressed = bool(_IMPERATIVE.search(text.strip("\"'“ ")) or _LISTENER.search(text))
     anchor = bool(ANNOUNCEMENTS.search(text)) or bool(CALLS_TO_ACTION.search(text)) and (
         addressed or bool(re.search(_ADDRESS_WITH_PATH, text, re.I)))
-    evidence = ANCHOR_CUE if anchor else 0.0
-    evidence += SELLING_CUE * min(2, len(SELLING.findall(text)))
+    evidence = 3.0 if anchor else 0.0
+    evidence += 0.5 * min(2, len(SELLING.findall(text)))
     if addressed:
-        evidence += LISTENER_OFFER
+        evidence += 0.5
     return evidence, anchor
 
 
-def find_ad_spans(sentences: Sequence["Sentence"], meaning: "Meaning | None" = None) -> list[AdSpan]:
-    """The ad reads and calls to action among ``sentences`` (see the module text), in order."""
+# ----------------------------------------------------------------------------------------- features
+
+
+def _cue_counts(text: str) -> list[float]:
+    count = max(1, len(words(text)))
+    return [
+        float(len(ANNOUNCEMENTS.findall(text))),
+        float(len(CALLS_TO_ACTION.findall(text))),
+        math.log1p(len(_OFFER.findall(text))),
+        float(len(re.findall(_ADDRESS, text, re.I))),
+        float(len(re.findall(_ADDRESS_WITH_PATH, text, re.I))),
+        float(len(_SPONSOR.findall(text))),
+        float(len(_FRIENDS.findall(text))),
+        float(len(_BREAK_IN.findall(text))),
+        float(len(_BREAK_OUT.findall(text))),
+        math.log1p(len(_SHOW_PLUG.findall(text))),
+        float(len(_GREETING.findall(text))),
+        math.log1p(len(SELLING.findall(text))),
+        min(1.0, 5.0 * len(_LISTENER.findall(text)) / count),  # share of "you", saturating at 1 in 5 words
+        float(bool(_IMPERATIVE.search(text.strip("\"'“ ")))),
+    ]
+
+
+def _word_positions(sentences: Sequence["Sentence"]) -> tuple["np.ndarray", "np.ndarray", int]:
+    """Each sentence's length in words and the position of its middle in the whole transcript."""
+    import numpy as np
+
+    lengths = np.array([max(1, len(sentence.raw.split())) for sentence in sentences], dtype=float)
+    ends = np.cumsum(lengths)
+    return lengths, ends - lengths / 2, int(ends[-1]) if len(ends) else 0
+
+
+def _window_sum(values: "np.ndarray", centres: "np.ndarray", radius: float, self_too: bool = False) -> "np.ndarray":
+    """For each sentence, the sum of ``values`` (rows) over the other sentences whose middle lies within
+    ``radius`` words of its own."""
+    import numpy as np
+
+    prefix = np.concatenate([np.zeros((1,) + values.shape[1:]), np.cumsum(values, axis=0)])
+    low = np.searchsorted(centres, centres - radius, side="left")
+    high = np.searchsorted(centres, centres + radius, side="right")
+    total = prefix[high] - prefix[low]
+    return total if self_too else total - values
+
+
+def _side_sums(values: "np.ndarray", centres: "np.ndarray", scale: float) -> tuple["np.ndarray", "np.ndarray"]:
+    """For each sentence, the sums of ``values`` over the sentences before it and after it, each
+    weighted by exp(-distance / ``scale``) (distance in words between their middles); sentences
+    farther than four scales away are left out."""
+    import numpy as np
+
+    count = len(centres)
+    before = np.zeros((count,) + values.shape[1:])
+    after = np.zeros((count,) + values.shape[1:])
+    low = np.searchsorted(centres, centres - 4 * scale, side="left")
+    high = np.searchsorted(centres, centres + 4 * scale, side="right")
+    for index in range(count):
+        if low[index] < index:
+            weight = np.exp(-(centres[index] - centres[low[index]:index]) / scale)
+            before[index] = weight @ values[low[index]:index]
+        if index + 1 < high[index]:
+            weight = np.exp(-(centres[index + 1:high[index]] - centres[index]) / scale)
+            after[index] = weight @ values[index + 1:high[index]]
+    return before, after
+
+
+def _burstiness(sentences: Sequence["Sentence"], centres: "np.ndarray") -> "np.ndarray":
+    """How much a sentence's most bursty word is said only here: for words said at least
+    :data:`BURST_MIN_COUNT` times in the transcript, the share of their occurrences within
+    :data:`BURST_WORDS` words of the sentence (a product's name in its read: all of them)."""
+    import numpy as np
+
+    where: dict[str, list[float]] = {}
+    for sentence, centre in zip(sentences, centres):
+        for stem in sentence.stems:
+            where.setdefault(stem, []).append(float(centre))
+    arrays = {stem: np.array(places) for stem, places in where.items() if len(places) >= BURST_MIN_COUNT}
+    result = np.zeros(len(sentences))
+    for index, (sentence, centre) in enumerate(zip(sentences, centres)):
+        best = 0.0
+        for stem in set(sentence.stems):
+            places = arrays.get(stem)
+            if places is not None:
+                near = int(np.count_nonzero(np.abs(places - centre) <= BURST_WORDS))
+                best = max(best, near / len(places))
+        result[index] = best
+    return result
+
+
+def _inside_breaks(into: "np.ndarray", out_of: "np.ndarray", centres: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Whether a sentence lies inside a break: exp(-words since the last cue into one, when no cue out
+    of one came between) and exp(-words to the next cue out of one, when no cue into one comes
+    between), each over :data:`BREAK_WORDS`. A cue counts for the sentences after it (into) or
+    before it (out of), and for itself."""
+    import numpy as np
+
+    count = len(centres)
+    opened, closing = np.zeros(count), np.zeros(count)
+    last_in = None
+    for index in range(count):
+        if into[index] > 0:
+            last_in = centres[index]
+        if last_in is not None:
+            opened[index] = math.exp(-(centres[index] - last_in) / BREAK_WORDS)
+        if out_of[index] > 0:
+            last_in = None
+    next_out = None
+    for index in range(count - 1, -1, -1):
+        if out_of[index] > 0:
+            next_out = centres[index]
+        if next_out is not None:
+            closing[index] = math.exp(-(next_out - centres[index]) / BREAK_WORDS)
+        if into[index] > 0:
+            next_out = None
+    return opened, closing
+
+
+def _stem_overlaps(stems: list[set], centres: "np.ndarray", radius: float = 60.0) -> tuple["np.ndarray", "np.ndarray"]:
+    """The share of a sentence's content words said in the ``radius`` words before it, and after it:
+    where the subject carries on, and where it changes."""
+    import numpy as np
+
+    low = np.searchsorted(centres, centres - radius, side="left")
+    high = np.searchsorted(centres, centres + radius, side="right")
+    before, after = np.zeros(len(stems)), np.zeros(len(stems))
+    for index, mine in enumerate(stems):
+        if not mine:
+            continue
+        earlier = set().union(*stems[min(low[index], index - 1) if index else 0:index]) if index else set()
+        later = set().union(*stems[index + 1:max(high[index], index + 2)])
+        before[index] = len(mine & earlier) / len(mine)
+        after[index] = len(mine & later) / len(mine)
+    return before, after
+
+
+def word_features(sentences: Sequence["Sentence"]) -> dict[str, "np.ndarray"]:
+    """The features of every sentence that its words and their neighbours give (name -> column)."""
     import numpy as np
 
     count = len(sentences)
-    if count == 0:
-        return []
-    evidence = np.zeros(count)
-    anchors: list[int] = []
-    for index, sentence in enumerate(sentences):
-        value, anchor = cue_evidence(sentence.raw)
-        evidence[index] = value
-        if anchor:
-            anchors.append(index)
-    threshold = CUE_THRESHOLD
-    off_topic = None
-    if meaning is not None and meaning.available:
-        prototype = _robust_z(meaning.similarity_to_texts(AD_PROTOTYPES).max(axis=1))
-        off_topic = -_robust_z(meaning.similarity_to_piece())
-        evidence += np.clip(prototype, -2.0, 4.0) + np.clip(off_topic, -2.0, 3.0)
-        threshold = THRESHOLD
-    gain = evidence - threshold
-    lengths = [max(1, len(words(s.raw))) for s in sentences]
-    spans: list[AdSpan] = []
-    for anchor in anchors:
-        if spans and anchor <= spans[-1].last:
-            continue
-        first, last = _best_segment(gain, lengths, anchor)
-        if spans and first <= spans[-1].last + 1:
-            first = spans.pop().first
-        spans.append(AdSpan(first, last, round(float(gain[first:last + 1].sum()), 3)))
-    if meaning is not None and meaning.available:
-        spans = [_trimmed(span, meaning, set(anchors)) for span in spans]
-    kept = []
-    for span in spans:
-        if span.evidence < MIN_SPAN_EVIDENCE - threshold:
-            continue
-        # A lone call to action said on the talk's own subject is part of it (a talk about marketing
-        # quoting an ad); with two or more, it is a read whatever it sells.
-        lone = sum(1 for index in anchors if index in span) < 2
-        if lone and off_topic is not None and float(off_topic[span.first:span.last + 1].mean()) < OFF_TOPIC_SPAN:
-            continue
-        kept.append(span)
-    return kept
+    if not count:
+        return {}
+    cues = np.array([_cue_counts(sentence.raw) for sentence in sentences], dtype=float)
+    lengths, centres, _total = _word_positions(sentences)
+    features = {name: cues[:, i] for i, name in enumerate(CUES)}
+    anchor = sum(features[name] for name in ("announcement", "call_to_action", "address_path")) + (features["offer"] > 0)
+    windowed = np.column_stack([anchor] + [features[name] for name in WINDOWED_CUES[1:]])
+    before, after = _side_sums(windowed, centres, NEAR_WORDS)
+    for i, name in enumerate(WINDOWED_CUES):
+        features[f"{name}_before"] = np.log1p(before[:, i])
+        features[f"{name}_after"] = np.log1p(after[:, i])
+    close_before, close_after = _side_sums(anchor, centres, CLOSE_WORDS)
+    features["break_open"], features["break_closing"] = _inside_breaks(features["break_in"], features["break_out"], centres)
+    features["selling_anchor"] = anchor
+    features["selling_anchor_between"] = np.log1p(np.minimum(before[:, 0], after[:, 0]))
+    features["selling_anchor_close"] = np.log1p(close_before + close_after)
+    features["selling_anchor_wide"] = np.log1p(_window_sum(anchor, centres, WIDE_WORDS))
+    features["selling_anchor_close_before"] = np.log1p(close_before)
+    features["selling_anchor_close_after"] = np.log1p(close_after)
+    features["question"] = np.array([float(sentence.raw.rstrip().endswith("?")) for sentence in sentences])
+    stems = [set(sentence.stems) for sentence in sentences]
+    features["overlap_before"], features["overlap_after"] = _stem_overlaps(stems, centres)
+    features["words"] = np.log(lengths)
+    features["burst"] = _burstiness(sentences, centres)
+    features["burst_near"] = _window_sum(features["burst"], centres, NEAR_WORDS, self_too=True) / np.maximum(
+        1.0, _window_sum(np.ones(count), centres, NEAR_WORDS, self_too=True))
+    return features
 
 
-def _best_segment(gain: "np.ndarray", lengths: Sequence[int], anchor: int) -> tuple[int, int]:
-    """The run of sentences containing ``anchor`` with the largest total gain, at most
-    MAX_SPAN_WORDS words on each side: the best extension to the left plus the best to the right."""
-    best_left, total, best_total, words_seen = anchor, 0.0, 0.0, 0
-    for index in range(anchor - 1, -1, -1):
-        words_seen += lengths[index]
-        if words_seen > MAX_SPAN_WORDS:
-            break
-        total += gain[index]
-        if total > best_total:
-            best_total, best_left = total, index
-    best_right, total, best_total, words_seen = anchor, 0.0, 0.0, 0
-    for index in range(anchor + 1, len(gain)):
-        words_seen += lengths[index]
-        if words_seen > MAX_SPAN_WORDS:
-            break
-        total += gain[index]
-        if total > best_total:
-            best_total, best_right = total, index
-    return best_left, best_right
+def _unit_rows(matrix: "np.ndarray") -> "np.ndarray":
+    import numpy as np
+
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
 
 
-def _trimmed(span: AdSpan, meaning: "Meaning", anchors: set[int]) -> AdSpan:
-    """The span without edge sentences that belong to the talk around it: a talk sentence next to a read
-    can carry enough evidence to be pulled in (an aside far from the talk's centre), but it lies closer
-    in meaning to its neighbours outside the span than to the read. Anchors always stay."""
-    first, last = span.first, span.last
-    count = meaning.vectors.shape[0]
+def meaning_features(sentences: Sequence["Sentence"], meaning: "Meaning",
+                     prototypes: "np.ndarray | None" = None) -> dict[str, "np.ndarray"]:
+    """The features that sentence meaning gives (name -> column; "vector" and "context" are blocks of
+    columns): the sentence's vector, its neighbours' mean vector, and z-scores within the transcript."""
+    import numpy as np
 
-    def belongs_outside(index: int, outside: range) -> bool:
-        inside = [i for i in range(first, last + 1) if i != index]
-        outside = [i for i in outside if 0 <= i < count]
-        if not inside or not outside:
+    vectors = meaning.vectors.astype(float)
+    if prototypes is None:
+        prototypes = meaning.embedder.embed(list(AD_PROTOTYPES))
+    lengths, centres, _total = _word_positions(sentences)
+    near_sum = _window_sum(vectors, centres, NEAR_WORDS)
+    context = _unit_rows(near_sum)
+    far_sum = _window_sum(vectors, centres, FAR_WORDS[1]) - _window_sum(vectors, centres, FAR_WORDS[0])
+    far = _unit_rows(far_sum)
+    weights = np.array([float(v @ meaning.centroid) for v in vectors])
+    prototype = (vectors @ np.asarray(prototypes, dtype=float).T).max(axis=1)
+    near_cos = (vectors * context).sum(axis=1)
+    far_cos = (vectors * far).sum(axis=1)
+    features = {
+        "vector": vectors,
+        "context": context,
+        "prototype": prototype,
+        "prototype_z": np.clip(_robust_z(prototype), -4, 6),
+        "centre_z": np.clip(_robust_z(weights), -6, 4),
+        "near_cos": near_cos,
+        "far_cos": far_cos,
+        "contrast_z": np.clip(_robust_z(near_cos - far_cos), -4, 6),
+    }
+    before, after = _side_sums(vectors, centres, CLOSE_WORDS)
+    features["cos_before"] = (vectors * _unit_rows(before)).sum(axis=1)
+    features["cos_after"] = (vectors * _unit_rows(after)).sum(axis=1)
+    features["cos_before_z"] = np.clip(_robust_z(features["cos_before"]), -6, 4)
+    features["cos_after_z"] = np.clip(_robust_z(features["cos_after"]), -6, 4)
+    around = np.maximum(1.0, _window_sum(np.ones(len(vectors)), centres, NEAR_WORDS, self_too=True))
+    for name in ("prototype_z", "centre_z", "contrast_z"):
+        features[f"{name}_near"] = _window_sum(features[name], centres, NEAR_WORDS, self_too=True) / around
+    return features
+
+
+def sentence_features(sentences: Sequence["Sentence"], meaning: "Meaning | None" = None,
+                      prototypes: "np.ndarray | None" = None) -> dict[str, "np.ndarray"]:
+    """Every feature of every sentence (name -> column or block of columns): from the words, and from
+    meaning when ``meaning`` is available."""
+    features = word_features(sentences)
+    if meaning is not None and meaning.available and len(sentences):
+        features.update(meaning_features(sentences, meaning, prototypes))
+    return features
+
+
+# ---------------------------------------------------------------------------------------- the model
+
+
+def _column(features: dict[str, "np.ndarray"], name: str) -> "np.ndarray":
+    """A feature by name; "previous:x" and "next:x" are feature x of the sentence before or after."""
+    import numpy as np
+
+    if name.startswith("previous:"):
+        column = np.asarray(features[name[9:]], dtype=float)
+        return np.concatenate([np.zeros((1,) + column.shape[1:]), column[:-1]])
+    if name.startswith("next:"):
+        column = np.asarray(features[name[5:]], dtype=float)
+        return np.concatenate([column[1:], np.zeros((1,) + column.shape[1:])])
+    return np.asarray(features[name], dtype=float)
+
+
+def feature_matrix(features: dict[str, "np.ndarray"], names: Sequence[str]) -> "np.ndarray":
+    """The columns ``names`` of ``features`` side by side (a block such as "vector" adds all its columns)."""
+    import numpy as np
+
+    count = len(next(iter(features.values())))
+    return np.hstack([_column(features, name).reshape(count, -1) for name in names])
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A logistic regression over named features; the weights apply to raw feature values (training's
+    standardization is folded into them)."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def log_odds(self, features: dict[str, "np.ndarray"]) -> "np.ndarray":
+        import numpy as np
+
+        return feature_matrix(features, self.features) @ np.asarray(self.weights) + self.bias
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(self.features), "bias": self.bias, "weights": list(self.weights)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "LinearModel":
+        return cls(tuple(data["features"]), tuple(float(w) for w in data["weights"]), float(data["bias"]))
+
+
+@dataclass(frozen=True)
+class Detector:
+    """Three logistic regressions and how the span step weighs them: ``sentence`` gives the log-odds
+    that a sentence belongs to a read, ``start`` and ``end`` that a read starts or ends at it (fitted
+    on the sentences around labelled reads' edges); ``shift`` and ``edge_weight`` are the span
+    step's (:func:`read_spans`), chosen by leave-one-show-out within the training shows."""
+
+    sentence: LinearModel
+    start: LinearModel
+    end: LinearModel
+    shift: float
+    edge_weight: float
+
+    def spans(self, features: dict[str, "np.ndarray"]) -> list[tuple[int, int, float]]:
+        return read_spans(self.sentence.log_odds(features), self.start.log_odds(features),
+                          self.end.log_odds(features), self.shift, self.edge_weight)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"shift": self.shift, "edge_weight": self.edge_weight, "sentence": self.sentence.to_dict(),
+                "start": self.start.to_dict(), "end": self.end.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Detector":
+        return cls(LinearModel.from_dict(data["sentence"]), LinearModel.from_dict(data["start"]),
+                   LinearModel.from_dict(data["end"]), float(data["shift"]), float(data["edge_weight"]))
+
+
+@dataclass(frozen=True)
+class AdModel:
+    """The shipped detector: one with sentence meaning, one from the words alone."""
+
+    meaning: Detector | None
+    words: Detector
+    about: dict[str, Any] = field(default_factory=dict)  # what it was trained on, its embedding model
+
+    def compatible(self, meaning: "Meaning", prototypes: "np.ndarray") -> bool:
+        """Whether ``meaning`` comes from the embedding model the weights were fitted for: same width,
+        and the ad-copy prototypes lie to each other as they did in training (another model's vectors
+        would be read as noise)."""
+        import numpy as np
+
+        expected = self.about.get("prototype_cosines")
+        if self.meaning is None or not expected or meaning.vectors.shape[1] != self.about.get("dimensions"):
             return False
-        vector = meaning.vectors[index]
-        return float(vector @ meaning.centroid_of(outside)) > float(vector @ meaning.centroid_of(inside))
+        found = np.asarray(prototype_cosines(prototypes))
+        return len(found) == len(expected) and float(np.max(np.abs(found - np.asarray(expected)))) < 0.02
 
-    while first < last and first not in anchors and belongs_outside(first, range(first - TRIM_CONTEXT, first)):
-        first += 1
-    while last > first and last not in anchors and belongs_outside(last, range(last + 1, last + 1 + TRIM_CONTEXT)):
-        last -= 1
-    return AdSpan(first, last, span.evidence)
+    def to_dict(self) -> dict[str, Any]:
+        models = {"words": self.words.to_dict()}
+        if self.meaning is not None:
+            models = {"meaning": self.meaning.to_dict(), **models}
+        return {"format": 1, "about": self.about, "models": models}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AdModel":
+        models = data["models"]
+        return cls(Detector.from_dict(models["meaning"]) if "meaning" in models else None,
+                   Detector.from_dict(models["words"]), dict(data.get("about") or {}))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_FILE) -> AdModel:
+    return AdModel.from_dict(json.loads(Path(path).read_text()))
+
+
+def prototype_cosines(prototypes: "np.ndarray") -> list[float]:
+    import numpy as np
+
+    prototypes = np.asarray(prototypes, dtype=float)
+    return [float(x) for x in (prototypes @ prototypes.T)[np.triu_indices(len(prototypes), 1)]]
+
+
+# ------------------------------------------------------------------------------------ the span step
+
+
+def _log_sigmoid(values: "np.ndarray") -> "np.ndarray":
+    import numpy as np
+
+    return -np.logaddexp(0.0, -np.asarray(values, dtype=float))
+
+
+def read_spans(sentence: "np.ndarray", start: "np.ndarray", end: "np.ndarray", shift: float,
+               edge_weight: float) -> list[tuple[int, int, float]]:
+    """The reads as (first, last, evidence): the best path through talk and read (Viterbi). Each
+    sentence inside a read scores its log-odds over the transcript's median sentence's (the talk:
+    reads are a small share of any transcript) plus ``shift`` (negative: a sentence must be clearly
+    more read than talk); entering a read at a sentence costs ``edge_weight`` x -log P(a read starts
+    here), leaving it after one ``edge_weight`` x -log P(a read ends here). So a read runs from a
+    sentence that opens reads to one that closes them, and takes the uncued sentences between."""
+    import numpy as np
+
+    count = len(sentence)
+    if not count:
+        return []
+    odds = np.asarray(sentence, dtype=float)
+    gain = odds - float(np.median(odds)) + shift
+    enter = edge_weight * _log_sigmoid(start)
+    leave = edge_weight * _log_sigmoid(end)
+    talk, read = 0.0, enter[0] + gain[0]
+    back = np.zeros((count, 2), dtype=np.int8)
+    for index in range(1, count):
+        closed = read + leave[index - 1]
+        back[index, 0] = 1 if closed > talk else 0
+        opened = talk + enter[index]
+        back[index, 1] = 0 if opened > read else 1
+        talk, read = max(talk, closed), max(opened, read) + gain[index]
+    state = 1 if read + leave[-1] > talk else 0
+    path = np.zeros(count, dtype=np.int8)
+    for index in range(count - 1, -1, -1):
+        path[index] = state
+        state = back[index, state]
+    spans, first = [], None
+    for index in range(count + 1):
+        inside = index < count and path[index] == 1
+        if inside and first is None:
+            first = index
+        elif not inside and first is not None:
+            spans.append((first, index - 1, round(float(gain[first:index].sum()), 3)))
+            first = None
+    return spans
+
+
+def find_ad_spans(sentences: Sequence["Sentence"], meaning: "Meaning | None" = None,
+                  model: AdModel | None = None) -> list[AdSpan]:
+    """The ad reads among ``sentences`` (see the module text), in order: with meaning when ``meaning``
+    is available and comes from the embedding model the weights fit, else from the words alone."""
+    if not sentences or not any(cue_evidence(sentence.raw)[1] for sentence in sentences):
+        return []  # no sponsorship announcement or call to action anywhere: no read (every labelled one has)
+    model = model or load_model()
+    detector, prototypes = model.words, None
+    if meaning is not None and meaning.available and model.meaning is not None:
+        prototypes = meaning.embedder.embed(list(AD_PROTOTYPES))
+        if model.compatible(meaning, prototypes):
+            detector = model.meaning
+    features = sentence_features(sentences, meaning if detector is model.meaning else None, prototypes)
+    return [AdSpan(first, last, evidence) for first, last, evidence in detector.spans(features)]
 
 
 def excluded_indices(spans: Sequence[AdSpan]) -> set[int]:
     return {index for span in spans for index in range(span.first, span.last + 1)}
 
 
+# ------------------------------------------------------------------------------ where spans lie
+
+
+def sentence_lines(segments: Sequence, sentences: Sequence["Sentence"], per_word: bool = False) -> list:
+    """Where each sentence lies among the transcript's segments (its lines): (first, last) 0-based
+    segment indices, or with ``per_word`` the segment of each of its words. Sentences are rebuilt
+    across segments word for word (speaker labels aside), so their words, counted in order, fall on
+    the segments' words; should the counts ever differ, the positions are scaled to fit."""
+    from .sentences import _without_labels, speaker_labels
+
+    texts = [" ".join(str(segment.text).split()) for segment in segments]
+    labels = speaker_labels(texts)
+    owner: list[int] = []
+    for index, text in enumerate(texts):
+        owner.extend([index] * len(_without_labels(text, labels).split()))
+    counts = [len(sentence.raw.split()) for sentence in sentences]
+    total = sum(counts)
+    if owner and total != len(owner):
+        owner = [owner[min(len(owner) - 1, int(i * len(owner) / total))] for i in range(total)]
+    result, position = [], 0
+    for count in counts:
+        mine = owner[position:position + count] if owner else []
+        position += count
+        result.append(mine if per_word else ((mine[0], mine[-1]) if mine else (0, 0)))
+    return result
+
+
+def _excerpt(sentences: Sequence["Sentence"], first: int, last: int, head: int = 12) -> str:
+    said = " ".join(sentence.raw for sentence in sentences[first:last + 1]).split()
+    return " ".join(said[:head]) + (" …" if len(said) > head else "")
+
+
 def timed_spans(spans: Sequence[AdSpan], sentences: Sequence["Sentence"], duration: float,
-                has_timings: bool) -> list["Skipped"]:
-    """``spans`` as the times they cover (each to the start of the sentence after it, the last to the
-    end); an untimed transcript's spans are 0-0 (its summary still left them out, but no passage of
-    the library can be placed inside one)."""
+                has_timings: bool, segments: Sequence | None = None) -> list["Skipped"]:
+    """``spans`` as what a summary says it left out: their times (0-0 in an untimed transcript), and,
+    given the ``segments``, the transcript lines they cover (1-based: the lines most of whose words
+    lie inside) and their first words. With the segments, a span runs from its first word to the end
+    of its last, each placed within its segment in proportion to the words before it (a paragraph
+    transcript has one time per paragraph); without them, from the time of its first sentence to
+    that of the sentence after it."""
     from ..records import Skipped
     from .sentences import run_times
 
-    return [Skipped(*run_times(sentences, span.first, span.last + 1, duration, has_timings), "ad or call to action")
-            for span in spans]
+    if segments is None:
+        return [Skipped(*run_times(sentences, span.first, span.last + 1, duration, has_timings), REASON,
+                        excerpt=_excerpt(sentences, span.first, span.last)) for span in spans]
+    per_word = sentence_lines(segments, sentences, per_word=True)
+    times = _word_times(segments, per_word) if has_timings else None
+    starts = [0] + list(_cumulative(len(owners) for owners in per_word))
+    result = []
+    for span, covered in zip(spans, _span_lines(spans, per_word)):
+        start = end = 0.0
+        if times is not None and starts[span.last + 1] > starts[span.first]:
+            start = times[starts[span.first]][0]
+            end = times[starts[span.last + 1] - 1][1]
+        result.append(Skipped(round(start, 3), round(end, 3), REASON, lines=covered,
+                              excerpt=_excerpt(sentences, span.first, span.last)))
+    return result
+
+
+def _cumulative(values):
+    total = 0
+    for value in values:
+        total += value
+        yield total
+
+
+def _word_times(segments: Sequence, per_word: list) -> list[tuple[float, float]]:
+    """(start, end) of every word of the sentences in order: its segment's time shared among the
+    segment's words in order."""
+    owners = [owner for sentence in per_word for owner in sentence]
+    counts: dict[int, int] = {}
+    for owner in owners:
+        counts[owner] = counts.get(owner, 0) + 1
+    seen: dict[int, int] = {}
+    times = []
+    for owner in owners:
+        segment = segments[owner]
+        begin, finish = float(segment.start), max(float(segment.start), float(segment.end))
+        step = (finish - begin) / counts[owner]
+        index = seen.get(owner, 0)
+        seen[owner] = index + 1
+        times.append((begin + index * step, begin + (index + 1) * step))
+    return times
+
+
+def _span_lines(spans: Sequence[AdSpan], per_word: list) -> list:
+    """For each span, (first, last) 1-based lines most of whose words it holds (None when none does)."""
+    totals: dict[int, int] = {}
+    for owners in per_word:
+        for line in owners:
+            totals[line] = totals.get(line, 0) + 1
+    result = []
+    for span in spans:
+        inside: dict[int, int] = {}
+        for index in range(span.first, span.last + 1):
+            for line in per_word[index]:
+                inside[line] = inside.get(line, 0) + 1
+        held = sorted(line for line, count in inside.items() if 2 * count >= totals[line])
+        result.append((held[0] + 1, held[-1] + 1) if held else None)
+    return result
 
 
 def ad_reads(segments: Sequence, embedder=None) -> list["Skipped"]:
-    """The ad reads and calls to action of a transcript that has no summary to say them (what
+    """The ad reads of a transcript that has no summary to say them (what
     :class:`~ytlocal.library.Library` marks, so that ``ask`` leaves them out): found as a summary finds
     them, with sentence meaning when ``embedder`` (an embedding model) is given, else from the words."""
     from .meaning import Meaning
@@ -251,11 +699,11 @@ def ad_reads(segments: Sequence, embedder=None) -> list["Skipped"]:
 
     sentences = transcript_sentences(segments)
     if not any(cue_evidence(s.raw)[1] for s in sentences):
-        return []  # every read grows from an anchor: without one there is nothing to find (and nothing to embed)
+        return []  # as find_ad_spans: nothing to find, and nothing to embed
     meaning = Meaning([s.raw for s in sentences], embedder) if embedder is not None else None
     spans = find_ad_spans(sentences, meaning)
     if not spans:
         return []
     has_timings = any(float(segment.end) > 0 for segment in segments)
     duration = max((float(segment.end) for segment in segments), default=0.0)
-    return timed_spans(spans, sentences, duration, has_timings)
+    return timed_spans(spans, sentences, duration, has_timings, segments)

@@ -412,7 +412,7 @@ class Summarizer:
                    "ad_sentences_removed": len(excluded),
                    "checks": dict(sorted(self.counts.items()))},
             tldr_points=tldr_points, tags=tags,
-            skipped=timed_spans(ad_spans, sentences, duration, has_timings),
+            skipped=timed_spans(ad_spans, sentences, duration, has_timings, segments),
         )
 
     def _sections(self, sentences: Sequence[Sentence], chapters: Sequence[Chapter], minutes: float,
