@@ -8,8 +8,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$(realpath -m "$1")"
 DATA="${YTLOCAL_SHARED_DATA:-$ROOT/../shared/data}"
-YT="$ROOT/.venv/bin/ytlocal"
-PY="$ROOT/.venv/bin/python"
+VENV="${YTLOCAL_VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"  # this checkout's code, whichever venv runs it
+YT() { "$PY" -m ytlocal "$@"; }
 export YTLOCAL_MODELS_DIR="${YTLOCAL_MODELS_DIR:-$ROOT/models}"
 rm -rf "$OUT" && mkdir -p "$OUT/summaries" "$OUT/raw"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
@@ -35,28 +37,28 @@ PY
 }
 for dir in "$DATA"/eval/*/; do
   name="$(basename "$dir")"
-  "$YT" summarize "$dir/transcript.srt" -f json -f md -o "$WORK/s-$name" >"$OUT/raw/summarize-$name.out" 2>&1
+  YT summarize "$dir/transcript.srt" -f json -f md -o "$WORK/s-$name" >"$OUT/raw/summarize-$name.out" 2>&1
   for f in "$WORK/s-$name"/*; do cp "$f" "$OUT/summaries/$name-$(basename "$f")"; scrub "$OUT/summaries/$name-$(basename "$f")"; done
-  "$YT" summarize "$dir/transcript.txt" -f txt -o - >"$OUT/summaries/$name-txt-stdout.txt" 2>/dev/null
+  YT summarize "$dir/transcript.txt" -f txt -o - >"$OUT/summaries/$name-txt-stdout.txt" 2>/dev/null
 done
-"$YT" library add --library "$LIB" "$WORK"/s-*/ >"$OUT/raw/library-add-summaries.out" 2>&1 || true
+YT library add --library "$LIB" "$WORK"/s-*/ >"$OUT/raw/library-add-summaries.out" 2>&1 || true
 for dir in "$DATA"/ads/*/; do
-  "$YT" library add --library "$LIB" "$dir/transcript.srt" >>"$OUT/raw/library-add-ads.out" 2>&1 || true
+  YT library add --library "$LIB" "$dir/transcript.srt" >>"$OUT/raw/library-add-ads.out" 2>&1 || true
 done
-"$YT" library list --library "$LIB" >"$OUT/raw/library-list.out" 2>&1 || true
+YT library list --library "$LIB" >"$OUT/raw/library-list.out" 2>&1 || true
 n=0
 for q in "$DATA"/eval/*/questions.json "$DATA"/ads/*/questions.json; do
   [ -f "$q" ] || continue
   "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); qs=d["questions"] if isinstance(d,dict) else d; [print((x.get("question") or x.get("q") or x.get("text")) if isinstance(x,dict) else x) for x in qs[:4]]' "$q" >"$WORK/qs"
   while IFS= read -r question; do
     n=$((n+1))
-    "$YT" search --library "$LIB" -n 8 "$question" >"$OUT/raw/search-$n.out" 2>&1 || true
-    "$YT" search --library "$LIB" -n 8 --json "$question" >"$OUT/raw/search-$n.json" 2>&1 || true
+    YT search --library "$LIB" -n 8 "$question" >"$OUT/raw/search-$n.out" 2>&1 || true
+    YT search --library "$LIB" -n 8 --json "$question" >"$OUT/raw/search-$n.json" 2>&1 || true
   done <"$WORK/qs"
 done
-"$YT" search --library "$LIB" '"Melanie Mitchell"' >"$OUT/raw/search-quoted.out" 2>&1 || true
-"$YT" ask --library "$LIB" "What does Melanie Mitchell say analogies are for?" >"$OUT/raw/ask-1.out" 2>&1 || true
-"$YT" --help >"$OUT/raw/help.out" 2>&1
-"$YT" models list >"$OUT/raw/models-list.out" 2>&1 || true
+YT search --library "$LIB" '"Melanie Mitchell"' >"$OUT/raw/search-quoted.out" 2>&1 || true
+YT ask --library "$LIB" "What does Melanie Mitchell say analogies are for?" >"$OUT/raw/ask-1.out" 2>&1 || true
+YT --help >"$OUT/raw/help.out" 2>&1
+YT models list >"$OUT/raw/models-list.out" 2>&1 || true
 for f in "$OUT"/raw/*; do scrub "$f"; sed -i "s#$WORK#WORK#g" "$f"; done
 echo "snapshot in $OUT: $(find "$OUT" -type f | wc -l) files"
