@@ -13,8 +13,8 @@ transcript.srt (timed: the spans' seconds, as ``ytlocal summarize -f json`` list
 ``skipped``); both go through ytlocal's own path (:func:`ytlocal.summarization.ads.find_ad_spans`,
 :func:`~ytlocal.summarization.ads.timed_spans`) and are scored by ../shared/eval/score_ads.py. Each row
 says which shows the weights were fitted on ("all" for the shipped file: not a held-out figure).
-Totals are over the held-out rows; the three lower-case unpunctuated cases (80-word runs instead of
-sentences until sentence restoration lands) are totalled apart as well.
+Totals are over the held-out rows; the three lower-case unpunctuated cases (their sentence ends restored
+by :mod:`ytlocal.summarization.sentence_ends`) are totalled apart as well.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def print_table(rows: list[dict], args) -> None:
               f"{row['precision']:.2f} | {row['reads_found']} / {row['reads']} | "
               f"{row['talk_lines_removed']} ({100 * row['talk_removed_share']:.2f} %) |")
     for label, chosen in (("all cases", rows), ("punctuated cases", [r for r in rows if r["punctuated"]]),
-                          ("unpunctuated cases (80-word runs)", [r for r in rows if not r["punctuated"]])):
+                          ("unpunctuated cases (sentence ends restored)", [r for r in rows if not r["punctuated"]])):
         for suffix in ("txt", "srt"):
             some = [r for r in chosen if r["input"] == suffix]
             if not some:
