@@ -23,10 +23,9 @@ from .registry import ModelStore, ResolvedModel
 from .runtime.models import ChatModel, EmbeddingModel, Models
 from .summarization import SummarizeOptions, summarize_transcript
 from .transcription import TranscribeOptions, WhisperEngine, pick_device, transcribe_media
-from .transcript import read_transcript
+from .transcript import TRANSCRIPT_SUFFIXES, read_transcript
 
 log = logging.getLogger(__name__)
-TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")
 
 
 
