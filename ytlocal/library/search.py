@@ -64,8 +64,9 @@ class Hit:
 
 
 class Search(WordSearch, MeaningSearch):
-    """Search in one library (see the module text); ``timings`` holds the last search's parts in ms
-    (for scripts/bench_ask.py)."""
+    """Search in one library (see the module text), with the library's ``find`` (a video named by id,
+    URL, path or title) and ``_query``; ``timings`` holds the last search's parts in ms (for
+    scripts/bench_ask.py)."""
 
     def _start_search(self) -> None:
         self.timings: dict[str, float] = {}
