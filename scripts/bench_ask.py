@@ -190,8 +190,7 @@ class Method:
 
 def methods(with_vectors: bool) -> list[Method]:
     """bm25, vectors, and fusions of the two over a grid of settings (what tuning picks from)."""
-    from ytlocal.library import FUSION
-    from ytlocal.vectors import Blend, Fusion
+    from ytlocal.library import FUSION, Blend, Fusion
 
     found = [Method("bm25", "bm25", lambda lib, q, n: lib.ranked(q, limit=n, method="bm25"))]
     if not with_vectors:
@@ -210,7 +209,7 @@ def methods(with_vectors: bool) -> list[Method]:
 
 
 def label(fusion) -> str:
-    from ytlocal.vectors import Blend
+    from ytlocal.library import Blend
 
     if isinstance(fusion, Blend):
         return f"blend: cosine with neighbours {fusion.context:g} + rare words {fusion.words:g}"
@@ -247,9 +246,10 @@ def build_library(folder: Path, cases: dict, embedder) -> tuple[object, dict[str
     """One library holding every case's transcript (.srt), added as a user adds one (Library.add)."""
     from ytlocal.library import Library
     from ytlocal.records import Result
+    from ytlocal.summarization.ads import ad_reads
     from ytlocal.transcript import read_transcript
 
-    library = Library(folder, embedder=embedder)
+    library = Library(folder, embedder=embedder, find_ads=ad_reads)
     ids = {}
     for name, case in cases.items():
         started = time.perf_counter()
@@ -373,13 +373,14 @@ def scale_test(videos: int, folder: Path, embedder, questions: list[str], sample
     import numpy as np
 
     from ytlocal.library import Library, passages
+    from ytlocal.library.vectors import model_key
     from ytlocal.records import Media, Result, Transcript
-    from ytlocal.vectors import model_key
+    from ytlocal.summarization.ads import ad_reads
 
     vocabulary = (EVAL / "lex061-melanie-mitchell" / "transcript.txt").read_text().split()
     rng = random.Random(0)
     started = time.perf_counter()
-    with Library(folder / "scale") as library:
+    with Library(folder / "scale", find_ads=ad_reads) as library:
         for number in range(videos):
             media = Media(key=f"synthetic-{number}", source=f"synthetic {number}", audio_path=None,
                           title=f"Synthetic {number}", extractor="synthetic", video_id=str(number), duration=3600.0,
@@ -440,7 +441,7 @@ def scale_test(videos: int, folder: Path, embedder, questions: list[str], sample
         exact_hits = index_hits = 0
         queries = embedder.embed(questions)
         blobs = library.database.execute("SELECT passage_id, vector FROM passage_vectors ORDER BY seq").fetchall()
-        from ytlocal.vectors import from_blobs
+        from ytlocal.library.vectors import from_blobs
 
         all_ids = np.array([r[0] for r in blobs], np.int64)
         matrix = from_blobs((r[1] for r in blobs), queries.shape[1])

@@ -69,7 +69,7 @@ def test_a_job_list_of_the_last_release_with_its_worker_column_migrates_too(tmp_
 
 
 def test_a_library_from_before_versions_is_migrated_and_still_found(tmp_path):
-    from ytlocal.library import _FIRST_SCHEMA
+    from ytlocal.library.schema import _FIRST_SCHEMA
 
     path = tmp_path / "library.sqlite"
     with sqlite3.connect(path) as old:

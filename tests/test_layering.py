@@ -97,6 +97,41 @@ def test_records_know_nobody_above_them_and_the_runners_share_only_the_job_list(
                                   "ytlocal.acquire", "ytlocal.runtime"}, name
 
 
+ABOVE_THE_LIBRARY = ("ytlocal.summarization", "ytlocal.pipeline", "ytlocal.transcription", "ytlocal.acquire",
+                     "ytlocal.batch", "ytlocal.jobs", "ytlocal.cluster", "ytlocal.answer", "ytlocal.api", "ytlocal.cli",
+                     "ytlocal.web")
+
+
+def _is_under(name: str, packages) -> bool:
+    return any(name == package or name.startswith(package + ".") for package in packages)
+
+
+def test_the_library_imports_nothing_above_it():
+    """The library is a store and a search: the ad finder for a transcript added without a summary is
+    given by its caller (``Library(find_ads=...)``), never imported from the summarizer."""
+    edges = graph()
+    library = [name for name in edges if _is_under(name, ("ytlocal.library",))]
+    assert "ytlocal.library.store" in library and "ytlocal.library.search" in library
+    for name in library:
+        assert not {target for target in edges[name] if _is_under(target, ABOVE_THE_LIBRARY)}, name
+
+
+def test_the_transcript_suffixes_are_named_once_and_imported_from_the_transcript_files():
+    """``TRANSCRIPT_SUFFIXES`` belongs to :mod:`ytlocal.transcript`: defined there alone, and every module
+    that uses it (the library's importer among them) imports it from there, never from a module above."""
+    defined, imported_from = [], {}
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == "TRANSCRIPT_SUFFIXES"
+                                                    for target in node.targets):
+                defined.append(name)
+            elif isinstance(node, ast.ImportFrom) and any(alias.name == "TRANSCRIPT_SUFFIXES" for alias in node.names):
+                imported_from[name] = node.module
+    assert defined == ["ytlocal.transcript"]
+    assert "ytlocal.library.importing" in imported_from
+    assert set(imported_from.values()) <= {"transcript", "ytlocal.transcript"}, imported_from
+
+
 def test_the_cycle_finder_finds_a_lazy_circle():
     assert cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [frozenset({"a", "b"})]
 

@@ -42,7 +42,8 @@ def library(tmp_path):
 def test_search_ranks_the_right_passage_first_with_highlights_and_a_time_link(library):
     hits = library.search("sediment floods")
     assert [hit.video_id for hit in hits] == ["youtube-rivers"]
-    assert "**sediment**" in hits[0].text and "**Floods**" in hits[0].text
+    assert "**sediment**" in hits[0].marked("**", "**") and "**Floods**" in hits[0].marked("**", "**")
+    assert {hits[0].text[start:end] for start, end in hits[0].spans} >= {"sediment", "Floods"}
     assert hits[0].link == "[00:05](https://www.youtube.com/watch?v=rivers&t=5)"
     ranked = library.search("oven crust bees")
     assert ranked[0].video_id == "youtube-bread"  # two rare words beat one
@@ -74,7 +75,7 @@ def test_adding_again_replaces_and_removing_forgets(library):
 def test_a_failure_while_indexing_leaves_the_previous_state(library, monkeypatch):
     """One transaction per video: a failure half-way (here a NOT NULL violation on the third passage,
     as a kill would leave it) changes nothing."""
-    import ytlocal.library as module
+    import ytlocal.library.store as module
 
     before = library.search("pollinate")
     monkeypatch.setattr(module, "passages", lambda segments: [(0.0, 1.0, "new text")] * 2 + [(0.0, 1.0, None)])
@@ -104,7 +105,7 @@ def test_damaged_or_busy_libraries_are_one_clear_error(tmp_path, run_cli):
     busy.add(talk("bees"))
     holder = sqlite3.connect(busy.path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    import ytlocal.library as module
+    import ytlocal.library.store as module
 
     module.BUSY_TIMEOUT_S, saved = 0.2, module.BUSY_TIMEOUT_S
     try:
@@ -185,7 +186,7 @@ def test_a_kill_during_indexing_leaves_the_previous_entry_whole(tmp_path):
 import sys
 sys.path.insert(0, {str(REPO_ROOT)!r})
 sys.path.insert(0, {str(REPO_ROOT / "tests")!r})
-import ytlocal.library as module
+import ytlocal.library.store as module
 from test_library import talk
 rows = [(float(i), float(i) + 1, f"replacement passage number {{i}} about hives") for i in range(2_000_000)]
 module.passages = lambda segments: rows

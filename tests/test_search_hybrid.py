@@ -51,7 +51,7 @@ def test_a_paraphrase_with_no_shared_word_is_found_by_meaning(tmp_path, embedder
         assert library.stats()["vectors"] == library.stats()["passages"] == len(TALKS)
         assert library.search(PARAPHRASE, method="bm25") == []  # bm25 alone: no word in common
         hits = library.search(PARAPHRASE)
-        assert hits[0].video_id == "youtube-bees" and "**" not in hits[0].text
+        assert hits[0].video_id == "youtube-bees" and not hits[0].spans
         assert library.search("zyzzyva quokka") == []  # nothing near in meaning is not a match
         assert [h.video_id for h in library.search("dough", video="Talk about bees")] in ([], ["youtube-bees"])
         library.remove("youtube-bees")  # its vectors go with it, though the index file still holds them
@@ -147,7 +147,7 @@ def test_a_killed_reindex_keeps_what_it_embedded_and_resumes(tmp_path, embedder,
     script = f"""
 import os, signal, sys
 sys.path.insert(0, {str(REPO_ROOT)!r})
-import ytlocal.library as module
+import ytlocal.library.store as module
 from ytlocal.runtime.embedding import LlamaEmbedder
 module.REINDEX_BATCH = 4
 def progress(stage, done, total):
@@ -182,7 +182,7 @@ def _with_ad(library) -> None:
 
 
 def test_ad_reads_are_marked_in_search_and_never_reach_ask(tmp_path, embedder, monkeypatch):
-    import ytlocal.library as module
+    import ytlocal.library.store as module
     from ytlocal.answer import ask_library
     from ytlocal.runtime.llm import Generation
 
@@ -219,7 +219,7 @@ def test_ad_reads_are_marked_in_search_and_never_reach_ask(tmp_path, embedder, m
 
 
 def test_search_shows_ads_as_such_in_the_cli(tmp_path, embedder, run_cli, monkeypatch):
-    import ytlocal.library as module
+    import ytlocal.library.store as module
 
     monkeypatch.setattr(module, "passages", lambda segments, words=60: [(s.start, s.end, s.text) for s in segments])
     folder = tmp_path / "library"
@@ -271,9 +271,10 @@ def test_the_index_file_follows_sqlite_through_adds_removals_and_rebuilds(tmp_pa
     was removed never comes back, a merge and a rebuild keep the same answers as an exact scan."""
     import numpy as np
 
-    import ytlocal.vectors as vectors
+    import ytlocal.library.vector_index as index_file
+    import ytlocal.library.vectors as vectors
 
-    monkeypatch.setattr(vectors, "EXACT_BELOW", 200)
+    monkeypatch.setattr(index_file, "EXACT_BELOW", 200)
     monkeypatch.setattr(vectors, "behind_limit", lambda count: 100)
     rng = np.random.default_rng(0)
     centers = rng.standard_normal((12, 16)).astype(np.float32)
@@ -307,10 +308,10 @@ def test_the_index_file_follows_sqlite_through_adds_removals_and_rebuilds(tmp_pa
     with Library(tmp_path / "library") as library:
         add_videos(library, 0, 30)  # 1,200 passages
         library.vectors.build(key)
-        index = vectors.IndexFile(library.vectors.index_path)
-        assert len(index.sizes) == vectors.lists_for(1200) > 1 and index.count == 1200
+        index = index_file.IndexFile(library.vectors.index_path)
+        assert len(index.sizes) == index_file.lists_for(1200) > 1 and index.count == 1200
         queries = unit(centers + 0.2 * rng.standard_normal(centers.shape))
-        monkeypatch.setattr(vectors, "SCAN_BUDGET", 10_000)  # every list: the same answers as an exact scan
+        monkeypatch.setattr(index_file, "SCAN_BUDGET", 10_000)  # every list: the same answers as an exact scan
         for query in queries[:3]:
             assert same(library.vectors.nearest(query, key, 10), exact(library, query))
         add_videos(library, 30, 5)  # 200 more: behind the file, found from SQLite
@@ -320,11 +321,11 @@ def test_the_index_file_follows_sqlite_through_adds_removals_and_rebuilds(tmp_pa
             library.remove(video_id)
         assert library.stats()["videos"] == 20
         library.vectors.maintain(key)  # 600 removed, 200 added: more than the limit (100), merged
-        merged = vectors.IndexFile(library.vectors.index_path)
+        merged = index_file.IndexFile(library.vectors.index_path)
         assert merged.count == 800 == library.stats()["vectors"] and merged.trained == 1200
         for query in queries[6:]:
             assert same(library.vectors.nearest(query, key, 10), exact(library, query))
-        monkeypatch.setattr(vectors, "SCAN_BUDGET", 100)  # a few lists only: most of the exact top 10
+        monkeypatch.setattr(index_file, "SCAN_BUDGET", 100)  # a few lists only: most of the exact top 10
         found = [len(set(i for i, _ in library.vectors.nearest(q, key, 10)) & set(exact(library, q))) for q in queries]
         assert sum(found) >= 0.8 * 10 * len(queries)
 
@@ -361,11 +362,12 @@ def _timed(name: str, sentences: list[str]) -> Result:
 def test_a_transcript_added_without_a_summary_has_its_ad_read_found(tmp_path, embedder, monkeypatch):
     """No summary says where the ads are (a transcript file, a transcribe-only run): the library finds
     the read itself, with meaning, and ``ask`` leaves it out; a lecture about advertising loses nothing."""
-    import ytlocal.library as module
+    import ytlocal.library.store as module
     from data.ads_and_talks import MARKETING_LECTURE, MID_ROLL, VOLCANO_TALK
+    from ytlocal.summarization.ads import ad_reads
 
     monkeypatch.setattr(module, "passages", lambda segments, words=60: [(s.start, s.end, s.text) for s in segments])
-    with Library(tmp_path / "library", embedder=embedder) as library:
+    with Library(tmp_path / "library", embedder=embedder, find_ads=ad_reads) as library:
         with_read = library.add(_timed("volcanoes", VOLCANO_TALK[:15] + MID_ROLL + VOLCANO_TALK[15:]))
         lecture = library.add(_timed("marketing", MARKETING_LECTURE))
         rows = library._query("SELECT video_id, text, skipped FROM passages ORDER BY id")
@@ -407,7 +409,8 @@ def test_the_blend_scores_cosine_with_the_neighbours_plus_the_rare_words_held(tm
     the query's rarity (idf) that its words hold."""
     import numpy as np
 
-    from ytlocal.vectors import Blend, from_blobs
+    from ytlocal.library import Blend
+    from ytlocal.library.vectors import from_blobs
 
     blend = Blend(context=0.25, words=0.2)
     question = "what does the guest do on weekends to unwind"

@@ -211,12 +211,14 @@ def test_videos_whose_ids_are_dot_dot_or_hold_a_slash_open(site):
         assert client.get(f"{href}/summary.md").status_code == 200 and client.get(f"{href}/transcript.srt").status_code == 200
 
 
-def test_only_whole_words_the_library_marked_are_highlighted(site):
+def test_only_the_words_the_library_matched_are_highlighted(site):
+    from types import SimpleNamespace
+
     from ytlocal.web.templating import marked
 
-    assert str(marked("a ** b **** c")) == "a ** b **** c"  # the transcript's own asterisks, no empty <mark>
-    assert str(marked("**bees** and ***bees*** or **not marked**")) == \
-        "<mark>bees</mark> and *<mark>bees</mark>* or **not marked**"
+    assert str(marked(SimpleNamespace(text="a ** b **** c", spans=()))) == "a ** b **** c"  # no empty <mark>
+    hit = SimpleNamespace(text="bees and *bees* or **not marked** <b>", spans=((0, 4), (10, 14)))
+    assert str(marked(hit)) == "<mark>bees</mark> and *<mark>bees</mark>* or **not marked** &lt;b&gt;"
     client, state, _ids = site
     state.library.add(video("file-stars0000000001", "Stars", lines=[(0.0, "Pollen ** is **** gold, says ** the pollen maker.")]))
     html = client.get("/search?q=pollen").text
@@ -235,9 +237,9 @@ def test_the_library_filter_finds_what_the_summary_and_the_talk_say(site, monkey
     assert "No video’s title, channel, summary or transcript has “zeppelin”" in client.get("/?filter=zeppelin").text
     assert "is said in too many talks" in client.get("/?filter=on+the").text  # says why the talks were not searched
     assert set(titles(client.get("/?filter=conversation").text)) == {"Episode 12"}
-    import ytlocal.library
+    import ytlocal.library.store
 
-    monkeypatch.setattr(ytlocal.library, "FILTER_PASSAGES", 3)  # "conversation" is in more passages than that
+    monkeypatch.setattr(ytlocal.library.store, "FILTER_PASSAGES", 3)  # "conversation" is in more passages than that
     common = client.get("/?filter=conversation").text
     assert titles(common) == [] and "is said in too many talks" in common
 

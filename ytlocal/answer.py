@@ -64,6 +64,8 @@ class Answer:
 
 
 def _plain(text: str) -> str:
+    """A passage as the model reads it and the check compares it: without ``**`` (a hit's matches are
+    spans, not markup, but a transcript may hold asterisks of its own)."""
     return text.replace("**", "")
 
 

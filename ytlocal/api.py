@@ -182,13 +182,14 @@ class Session:
         with this session's embedding model (loaded on first use; None when not installed), so that
         what it adds gets vectors and its searches fuse words with meaning."""
         from .library import Library, library_dir
+        from .summarization.ads import ad_reads
 
-        return Library(library_dir(self.settings), embedder=self.pipeline.embedder)
+        return Library(library_dir(self.settings), embedder=self.pipeline.embedder, find_ads=ad_reads)
 
     def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list[Hit]:
         """The best passages for ``query`` in the library (bm25 fused with sentence vectors when the
-        embedding model is installed), as :class:`~ytlocal.library.Hit` (``title``, ``text`` with
-        matches in bold, ``start``, ``link``, ``skipped`` for an ad read); ``video`` limits it to one
+        embedding model is installed), as :class:`~ytlocal.library.Hit` (``title``, ``text``, ``spans``
+        of its matched words, ``start``, ``link``, ``skipped`` for an ad read); ``video`` limits it to one
         video (id, URL, path or title)."""
         with self.library() as library:
             return library.search(query, video=video, limit=limit)

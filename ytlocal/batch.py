@@ -32,10 +32,10 @@ from .errors import BatchLocked, SourceError, YtlocalError
 from .jobs import (DB_NAME, FINAL_STATES, INDEX_NAME, STATE_DIR, BatchOptions, BatchStopped, JobCancelled,
                    JobList, JobProgress, JobRecorder, JobView, QueuedSource, Report, WorkerLoad, fetch_with_retries,
                    report_from, status_table, write_index)
-from .pipeline import TRANSCRIPT_SUFFIXES, Pipeline
+from .pipeline import Pipeline
 from .progress import Progress
 from .records import Result, Transcript
-from .transcript import read_transcript
+from .transcript import TRANSCRIPT_SUFFIXES, read_transcript
 from .store import DiskFullError, atomic_write_json, read_json, utc_timestamp
 
 LOCK_NAME = "batch.lock"

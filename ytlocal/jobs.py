@@ -25,7 +25,8 @@ from typing import Any, Callable
 from .acquire import Failure, Media, Planned, fetch
 from .db import Database, Schema, add_column
 from .errors import SkippedSource, SourceError
-from .library import index_quietly, video_id_of
+from .library import video_id_of
+from .pipeline import index_quietly
 from .progress import Progress
 from .records import Result
 from .render import clock, md_escape

@@ -23,10 +23,9 @@ from .registry import ModelStore, ResolvedModel
 from .runtime.models import ChatModel, EmbeddingModel, Models
 from .summarization import SummarizeOptions, summarize_transcript
 from .transcription import TranscribeOptions, WhisperEngine, pick_device, transcribe_media
-from .transcript import read_transcript
+from .transcript import TRANSCRIPT_SUFFIXES, read_transcript
 
 log = logging.getLogger(__name__)
-TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")
 
 
 
@@ -159,4 +158,20 @@ class Pipeline:
         return item.summary
 
 
-__all__ = ["Pipeline", "Result", "is_transcript_file"]
+def index_quietly(settings, result: Result, embedder=None, **paths) -> None:
+    """Add a finished video to the library ``settings`` names, with vectors when ``embedder`` (an
+    embedding model, or a loader that returns one or None, such as :meth:`Pipeline.embedder`) gives one
+    (else ``library reindex`` adds them later), and the ad reads of a transcript without a summary found
+    as a summary finds them; a failure is a warning, never a failed video."""
+    from .errors import LibraryError
+    from .library import Library, library_dir
+    from .summarization.ads import ad_reads
+
+    try:
+        with Library(library_dir(settings), embedder=embedder, find_ads=ad_reads) as library:
+            library.add(result, **paths)
+    except (LibraryError, ModelError, OSError) as error:
+        log.warning("not added to the library: %s", error)
+
+
+__all__ = ["Pipeline", "Result", "index_quietly", "is_transcript_file"]

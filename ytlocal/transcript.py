@@ -12,7 +12,8 @@ from .records import Media, Segment, Transcript, Word
 from .store import atomic_write_text
 
 FORMATS = ("txt", "srt", "vtt", "json")
-__all__ = ["FORMATS", "Segment", "Transcript", "Word", "parse_cues", "read_transcript", "write_transcript"]
+TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")  # the files read as transcripts, richest first
+__all__ = ["FORMATS", "Segment", "TRANSCRIPT_SUFFIXES", "Transcript", "Word", "parse_cues", "read_transcript", "write_transcript"]
 
 
 # ------------------------------------------------------------------------------------ writers

@@ -15,7 +15,7 @@ from .options import source_options, summary_options, whisper_options
 
 def index_quietly(settings, item, **paths) -> None:
     """Add a finished video to the library (see ytlocal.library); a failure is only a warning."""
-    from ..library import index_quietly as index
+    from ..pipeline import index_quietly as index
 
     index(settings, item, **paths)
 

@@ -20,11 +20,13 @@ def _open(app: AppContext, library_dir: str | None):
     and freed when the command ends)."""
     from ..library import Library, library_dir as default_dir, settings_embedder
     from ..runtime.models import Models
+    from ..summarization.ads import ad_reads
 
     settings = app.settings()
     models = Models()
     click.get_current_context().call_on_close(models.close)
-    return Library(library_dir or default_dir(settings), embedder=settings_embedder(settings, models))
+    return Library(library_dir or default_dir(settings), embedder=settings_embedder(settings, models),
+                   find_ads=ad_reads)
 
 
 @cli.command()
@@ -57,7 +59,7 @@ def search(app: AppContext, query, video, limit, as_json, library_dir) -> None:
         return
     for hit in hits:
         click.echo(f"{hit.title}  {hit.link}" + ("  [ad]" if hit.skipped else ""))
-        click.echo(f"  {hit.text}")
+        click.echo(f"  {hit.marked('**', '**')}")
         click.echo("")
 
 
@@ -238,5 +240,5 @@ def ask(ctx: click.Context, question, sources, llm, as_json, library_dir, **opti
             click.echo("")
         for number, hit in enumerate(answer.passages, 1):
             click.echo(f"[{number}] {hit.title}  {hit.link}")
-            click.echo(f"    {hit.text}")
+            click.echo(f"    {hit.marked('**', '**')}")
     outcome.finish(ctx, "sources")

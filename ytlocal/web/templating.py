@@ -21,22 +21,20 @@ def clock(seconds) -> str:
     return "" if seconds is None else render_clock(seconds)
 
 
-_MARKED_WORD = re.compile(r"\*\*(\w+)\*\*")
 # Explicit bidi embeddings, overrides and isolates: in a title they only serve to disguise it ("report
 # \u202eSRT.exe" shows as "report exe.TRS"); right-to-left text needs none of them.
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._~-]*")
 
 
-def marked(text: str) -> Markup:
-    """A search hit's text, whose matched words the library puts between ``**``: escaped, with those
-    words in ``<mark>`` (the only markup that comes out). The library marks whole words only, so a
-    ``**`` that does not wrap a word is the transcript's own text and stays as it is."""
-    text = str(text or "")
+def marked(hit) -> Markup:
+    """A search hit's text, escaped, with the words that match the query (the hit's ``spans``) in
+    ``<mark>`` (the only markup that comes out)."""
+    text = str(hit.text or "")
     out, last = [], 0
-    for found in _MARKED_WORD.finditer(text):
-        out.append(str(escape(text[last:found.start()])) + f"<mark>{escape(found.group(1))}</mark>")
-        last = found.end()
+    for start, end in hit.spans:
+        out.append(str(escape(text[last:start])) + f"<mark>{escape(text[start:end])}</mark>")
+        last = end
     return Markup("".join(out) + str(escape(text[last:])))
 
 

@@ -1,61 +1,33 @@
-"""The passages' sentence vectors beside the library: how they are stored, searched and fused with bm25.
+"""The passages' sentence vectors in the library's SQLite, and the derived index file kept beside it.
 
 **SQLite is the one source of truth.** Each passage's vector (all-MiniLM-L6-v2: 384 numbers, unit
-length) is a float16 BLOB in the library's ``passage_vectors`` table, written in the same transaction
-as the passage, under a ``seq`` that SQLite never hands out twice (AUTOINCREMENT). The model that made
-them is recorded once per library; vectors of another model are never compared with a query.
+length) is a float16 BLOB in the library's ``passage_vectors`` table (see
+:mod:`ytlocal.library.schema`), written in the same transaction as the passage, under a ``seq`` that
+SQLite never hands out twice (AUTOINCREMENT). The model that made them is recorded once per library;
+vectors of another model are never compared with a query.
 
-**The index file is derived.** ``library.vectors`` beside ``library.sqlite`` holds a snapshot of every
-vector up to some ``seq``: int8 with one scale per row (388 bytes a passage), grouped into lists around
-k-means centroids (an inverted file, IVF). A query scores the centroids, then scans the nearest lists
-until about :data:`SCAN_BUDGET` vectors are read, and then, exactly, the vectors added since the
-snapshot (``seq`` above it, read from SQLite and kept in memory). A hit whose ``seq`` is no longer in
-SQLite (its video was removed or added again) is dropped, so a stale file is never wrong, only slower;
-it is merged or rebuilt from SQLite when it is missing, of another model, or too far behind. Below
-:data:`EXACT_BELOW` vectors there is one list: an exact scan.
-
-Why this store (``scripts/bench_ask.py --scale 10000 --stores 1440000 --stores-others 200000``,
-synthetic vectors, 2 shared cores): at 1.44 million passages a float32 numpy scan takes 108 ms a
-query in 2.2 GB of memory, an int8 scan 219 ms, a 1-bit scan re-ranked in int8 60 ms for half of
-the exact top 10; ``sqlite-vec`` (through ``apsw``, a second SQLite library in the process) scans
-200,000 vectors in 83 ms (int8) to 139 ms (float), so ~0.6-1 s at 1.44 million; ``usearch``'s HNSW
-answers in about a millisecond but found 0.66-0.76 of the exact top 10 here and adds two native
-packages. This IVF file reads ~24,000 vectors: 4.6 ms median, 16 ms at worst, 0.99 of the exact top
-10 (0.92 on a more spread synthetic set), built from SQLite in 32 s, 573 MB on disk, numpy only.
+**The index file is derived** (its format: :mod:`ytlocal.library.vector_index`): a snapshot of every
+vector up to some ``seq``. A query reads the snapshot's nearest lists, and then, exactly, the vectors
+added since the snapshot (``seq`` above it, read from SQLite and kept in memory). A hit whose ``seq``
+is no longer in SQLite (its video was removed or added again) is dropped, so a stale file is never
+wrong, only slower; it is merged or rebuilt from SQLite when it is missing, of another model, or too
+far behind.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from .store import atomic_writer
+from .vector_index import (READ_CHUNK, TRAIN_PER_LIST, IndexFile, assign, dequantize, lists_for, quantize, top,
+                           train_centroids, write_index)
 
 if TYPE_CHECKING:
     import numpy as np
 
 log = logging.getLogger(__name__)
-
-INDEX_SUFFIX = ".vectors"  # library.sqlite -> library.vectors
-FORMAT = 1
-MAGIC = b"YTLVEC1\n"
-EXACT_BELOW = 40_000  # vectors: one list (an exact scan) below this many
-SCAN_BUDGET = 24_000  # vectors a query reads from the nearest lists (whole lists)
-TRAIN_PER_LIST = 32  # k-means sample: this many vectors per list
-TRAIN_ROUNDS = 10
-READ_CHUNK = 50_000
-
-
-def lists_for(count: int) -> int:
-    """How many lists for ``count`` vectors: one (exact) for a small library, else ~1.7 sqrt(n), which
-    keeps a list near 700 vectors at 1.44 million."""
-    return 1 if count < EXACT_BELOW else int(round(1.7 * math.sqrt(count)))
 
 
 def behind_limit(count: int) -> int:
@@ -76,232 +48,6 @@ def from_blobs(blobs: Iterable[bytes], dimensions: int) -> "np.ndarray":
 
     joined = b"".join(blobs)
     return np.frombuffer(joined, dtype="<f2").reshape(-1, dimensions).astype(np.float32)
-
-
-def quantize(vectors: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
-    """int8 rows and one float32 scale per row (max |x| / 127): a dot product keeps ~3 digits."""
-    import numpy as np
-
-    vectors = np.asarray(vectors, dtype=np.float32)
-    scales = np.abs(vectors).max(axis=1) / 127.0 if len(vectors) else np.zeros(0, np.float32)
-    scales = np.where(scales > 0, scales, 1.0).astype(np.float32)
-    return np.round(vectors / scales[:, None]).astype(np.int8), scales
-
-
-# ---------------------------------------------------------------------------------------- fusion
-
-
-@dataclass(frozen=True)
-class Fusion:
-    """Weighted reciprocal rank fusion: a passage scores ``weight / (k + rank)`` from each list it is in.
-
-    With the usual ``k`` of 60, ranks deep in either list count almost as much as the first: the many
-    passages that share a paraphrased question's common words then outvote the few that vectors put
-    first, and the fusion found no more answers than vectors alone (scripts/bench_ask.py, whose table
-    the README quotes). A small ``k`` lets the first places of each list decide."""
-
-    bm25: float = 1.0
-    vectors: float = 1.0
-    k: float = 5.0
-
-    def __call__(self, bm25_ids: list[int], vector_ids: list[int]) -> list[tuple[int, float]]:
-        scores: dict[int, float] = {}
-        for weight, ids in ((self.bm25, bm25_ids), (self.vectors, vector_ids)):
-            for rank, passage_id in enumerate(ids, start=1):
-                scores[passage_id] = scores.get(passage_id, 0.0) + weight / (self.k + rank)
-        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-
-
-@dataclass(frozen=True)
-class Blend:
-    """Score fusion, measured by the library itself rather than by ranks: each candidate passage (bm25's
-    and the vectors' best, together) scores its cosine to the query, taken with its neighbours
-    (``context``: the passage's vector plus this share of the vectors of the passages just before and
-    after it in the same video, so that a host's question and the answer after it count together), plus
-    ``words`` times the share of the query's words it holds, each word weighted by its rarity in the
-    library (inverse document frequency: a word in few passages says more than one in many).
-
-    A paraphrased question shares few rare words with any passage, so the words add little and the
-    meaning decides; a question in the transcript's own words holds its rare words in one passage,
-    which rises. Unlike a rank fusion, a bm25 list full of passages that share only the question's
-    common words cannot outvote the vectors. The two weights are chosen held out
-    (``scripts/bench_ask.py``)."""
-
-    context: float = 0.25
-    words: float = 0.2
-    depth: int = 20  # candidates from the top of each list (15-50 found the same in scripts/bench_ask.py)
-
-    def score(self, cosine: float, coverage: float) -> float:
-        return cosine + self.words * coverage
-
-
-_QUOTED = re.compile(r"[\"\u201c\u201d\u201e]([^\"\u201c\u201d\u201e]+)[\"\u201c\u201d\u201e]")
-
-
-def quoted_phrases(query: str) -> list[str]:
-    """The phrases the user put in double quotes (straight or curly), each with at least one word."""
-    return [phrase.strip() for phrase in _QUOTED.findall(query) if re.search(r"\w", phrase)]
-
-
-def is_name(query: str, stopwords: frozenset[str]) -> bool:
-    """A query that is a name or a title, not a question: at most five words, every one that is not a
-    small word capitalized or holding a digit ("Melanie Mitchell", "Santa Fe Institute", "GPT-4")."""
-    tokens = re.findall(r"\w[\w'-]*", query)
-    meaningful = [t for t in tokens if t.lower() not in stopwords]
-    if not meaningful or len(tokens) > 5 or "?" in query:
-        return False
-    return all(t[0].isupper() or any(c.isdigit() for c in t) for t in meaningful)
-
-
-# ------------------------------------------------------------------------------------ the index file
-
-
-class IndexFile:
-    """One ``library.vectors`` file, memory-mapped (read-only): the snapshot described in the module
-    text. Arrays: ``centroids`` (lists x d, float32), ``offsets`` (lists + 1), ``seqs`` (n, int64, in
-    list order), ``scales`` (n, float32), ``codes`` (n x d, int8)."""
-
-    ARRAYS = ("centroids", "offsets", "seqs", "scales", "codes")
-
-    def __init__(self, path: Path):
-        import numpy as np
-
-        self.path = Path(path)
-        with open(self.path, "rb") as handle:
-            if handle.read(len(MAGIC)) != MAGIC:
-                raise ValueError("not a ytlocal vector index")
-            size = int.from_bytes(handle.read(8), "little")
-            header = json.loads(handle.read(size))
-        if header.get("format") != FORMAT:
-            raise ValueError(f"vector index format {header.get('format')}, this ytlocal reads {FORMAT}")
-        self.header = header
-        self.model: str = header["model"]
-        self.dimensions: int = int(header["dimensions"])
-        self.through: int = int(header["through_seq"])
-        self.trained: int = int(header["trained_count"])
-        self.count: int = int(header["count"])
-        stat = os.stat(self.path)
-        self.identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        for name in self.ARRAYS:
-            offset, dtype, shape = header["arrays"][name]
-            if int(np.prod(shape)) == 0:
-                array = np.zeros(shape, dtype=dtype)
-            else:
-                array = np.memmap(self.path, dtype=dtype, mode="r", offset=offset, shape=tuple(shape))
-            setattr(self, name, array)
-        self.sizes = np.diff(np.asarray(self.offsets))
-
-    def search(self, query: "np.ndarray", limit: int) -> tuple["np.ndarray", "np.ndarray"]:
-        """The ``limit`` best (seqs, scores) of the snapshot for a unit ``query``: the nearest lists
-        up to :data:`SCAN_BUDGET` vectors, scored exactly (int8 x scale)."""
-        import numpy as np
-
-        if self.count == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        if len(self.sizes) == 1:
-            spans = [(0, self.count)]
-        else:
-            order = np.argsort(-(np.asarray(self.centroids) @ query))
-            take = int(np.searchsorted(np.cumsum(self.sizes[order]), SCAN_BUDGET)) + 1
-            chosen = np.sort(order[:take])  # in file order: fewer, longer reads
-            spans = [(int(self.offsets[i]), int(self.offsets[i + 1])) for i in chosen if self.sizes[i]]
-        rows = np.concatenate([np.arange(a, b) for a, b in spans])
-        codes = np.concatenate([np.asarray(self.codes[a:b]) for a, b in spans])
-        scales = np.concatenate([np.asarray(self.scales[a:b]) for a, b in spans])
-        scores = (codes.astype(np.float32) @ query) * scales
-        return _top(np.asarray(self.seqs)[rows], scores, limit)
-
-
-def _top(seqs: "np.ndarray", scores: "np.ndarray", limit: int) -> tuple["np.ndarray", "np.ndarray"]:
-    import numpy as np
-
-    if len(scores) > limit:
-        keep = np.argpartition(-scores, limit)[:limit]
-        seqs, scores = seqs[keep], scores[keep]
-    order = np.argsort(-scores, kind="stable")
-    return seqs[order], scores[order]
-
-
-def write_index(path: Path, *, model: str, dimensions: int, through: int, trained: int,
-                centroids: "np.ndarray", assignment: "np.ndarray", seqs: "np.ndarray", codes: "np.ndarray",
-                scales: "np.ndarray") -> None:
-    """Write the file atomically (see :func:`ytlocal.store.atomic_writer`)."""
-    import numpy as np
-
-    lists = len(centroids)
-    order = np.lexsort((seqs, assignment))
-    offsets = np.searchsorted(assignment[order], np.arange(lists + 1)).astype(np.int64)
-    arrays = {"centroids": np.ascontiguousarray(centroids, dtype=np.float32), "offsets": offsets,
-              "seqs": np.ascontiguousarray(seqs[order], dtype=np.int64),
-              "scales": np.ascontiguousarray(scales[order], dtype=np.float32),
-              "codes": np.ascontiguousarray(codes[order], dtype=np.int8)}
-    header = {"format": FORMAT, "model": model, "dimensions": dimensions, "through_seq": int(through),
-              "trained_count": int(trained), "count": int(len(seqs)), "arrays": {}}
-    # Offsets depend on the header's length, which depends on the offsets: reserve room for it.
-    reserve = 4096 + 64 * len(arrays)
-    position = len(MAGIC) + 8 + reserve
-    for name, array in arrays.items():
-        position = (position + 63) // 64 * 64
-        header["arrays"][name] = [position, array.dtype.str, list(array.shape)]
-        position += array.nbytes
-    encoded = json.dumps(header).encode()
-    assert len(encoded) <= reserve
-    with atomic_writer(path) as handle:
-        handle.write(MAGIC + len(encoded).to_bytes(8, "little") + encoded.ljust(reserve, b" "))
-        for name, array in arrays.items():
-            handle.seek(header["arrays"][name][0])
-            handle.write(array.tobytes())
-
-
-def train_centroids(sample: "np.ndarray", lists: int, seed: int = 0) -> "np.ndarray":
-    """Spherical k-means on ``sample`` (unit rows): ``lists`` unit centroids."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    centroids = sample[rng.choice(len(sample), lists, replace=False)].copy()
-    for _ in range(TRAIN_ROUNDS):
-        nearest = assign(sample, centroids)
-        sums = np.zeros_like(centroids)
-        np.add.at(sums, nearest, sample)
-        empty = np.bincount(nearest, minlength=lists) == 0
-        if empty.any():  # an empty list restarts at a random sample vector
-            sums[empty] = sample[rng.choice(len(sample), int(empty.sum()))]
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        centroids = sums / np.where(norms > 0, norms, 1.0)
-    return centroids.astype(np.float32)
-
-
-def assign(vectors: "np.ndarray", centroids: "np.ndarray") -> "np.ndarray":
-    import numpy as np
-
-    if len(centroids) == 1:
-        return np.zeros(len(vectors), np.int32)
-    out = np.empty(len(vectors), np.int32)
-    for start in range(0, len(vectors), 20_000):
-        out[start:start + 20_000] = np.argmax(vectors[start:start + 20_000] @ centroids.T, axis=1)
-    return out
-
-
-def dequantize(codes: "np.ndarray", scales: "np.ndarray") -> "np.ndarray":
-    import numpy as np
-
-    return np.asarray(codes).astype(np.float32) * np.asarray(scales)[:, None]
-
-
-# ------------------------------------------------------------------------------- the store in SQLite
-
-
-def add_vector_tables(connection) -> None:
-    """Migration: the vectors (float16 BLOBs, one per passage, under a ``seq`` never reused), the
-    library's settings (which model made the vectors), and the passages an ad read covers."""
-    from .db import add_column
-
-    connection.execute("CREATE TABLE IF NOT EXISTS passage_vectors (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-                       "passage_id INTEGER NOT NULL UNIQUE REFERENCES passages(id) ON DELETE CASCADE, "
-                       "vector BLOB NOT NULL)")
-    connection.execute("CREATE TABLE IF NOT EXISTS library_settings (key TEXT PRIMARY KEY, value TEXT)")
-    add_column(connection, "passages", "skipped", "INTEGER NOT NULL DEFAULT 0")
-    connection.execute("CREATE INDEX IF NOT EXISTS passages_skipped ON passages(id) WHERE skipped = 1")
 
 
 MODEL_SETTING = "vector_model"
@@ -455,7 +201,7 @@ class VectorStore:
                 f"WHERE p.video_id IN ({', '.join('?' * len(video_ids))})", video_ids).fetchall()
             if not rows:
                 return []
-            ids, scores = _top(np.array([r[0] for r in rows], np.int64),
+            ids, scores = top(np.array([r[0] for r in rows], np.int64),
                                from_blobs((r[1] for r in rows), dimensions) @ query, limit)
             return [(int(i), float(s)) for i, s in zip(ids, scores)]
         with self._lock:
@@ -468,7 +214,7 @@ class VectorStore:
         if len(recent_seqs):
             seqs = np.concatenate([seqs, recent_seqs])
             scores = np.concatenate([scores, recent @ query])
-            seqs, scores = _top(seqs, scores, wanted)
+            seqs, scores = top(seqs, scores, wanted)
         if not len(seqs):
             return []
         found = dict(self.database.execute(
