@@ -6,7 +6,7 @@
 
 The detector (:mod:`ytlocal.summarization.ads`) is two of the same kind: one with sentence meaning, one
 from the words alone. Each is three logistic regressions (L2, Newton's method, numpy only: the same
-data give the same weights) over the features of :func:`ytlocal.summarization.ads.sentence_features`:
+data give the same weights) over the features of :func:`ytlocal.summarization.ad_features.sentence_features`:
 
 - **sentence**: does this sentence belong to a read? Labels are the share of each sentence's words
   inside a labelled read (``ads.json`` line ranges mapped onto ytlocal's sentences by their words).
@@ -16,7 +16,7 @@ data give the same weights) over the features of :func:`ytlocal.summarization.ad
   :data:`EDGE_WORDS` words of each labelled read's first / last sentence.
 
 The span step's two numbers (``shift``, ``edge_weight``; see
-:func:`ytlocal.summarization.ads.read_spans`) are chosen by leave-one-show-out *within the training
+:func:`ytlocal.summarization.ad_model.read_spans`) are chosen by leave-one-show-out *within the training
 shows* (nested): each show's transcripts are decoded with models fitted on the other training shows,
 and the pair with the best mean line recall of reads minus :data:`TALK_COST` x mean share of talk lines
 removed wins. Nothing is chosen on a show the model is judged on: scripts/bench_ads.py retrains this
