@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ads_data  # noqa: E402
 import train_ads  # noqa: E402
 
-from ytlocal.summarization import ads  # noqa: E402
+from ytlocal.summarization import ad_model, ads  # noqa: E402
 from ytlocal.summarization.meaning import Meaning  # noqa: E402
 from ytlocal.summarization.sentences import transcript_sentences  # noqa: E402
 from ytlocal.transcript import read_transcript  # noqa: E402
@@ -48,7 +48,7 @@ def load_scorer(path: Path = SCORER):
     return module
 
 
-def detect(case, suffix: str, model: ads.AdModel, embedder) -> dict:
+def detect(case, suffix: str, model: ad_model.AdModel, embedder) -> dict:
     """What ytlocal marks in one transcript file, in score_ads.py's form: lines (.txt) or seconds (.srt)."""
     segments = read_transcript(case.path / f"transcript.{suffix}").segments
     sentences = transcript_sentences(segments)
@@ -103,7 +103,7 @@ def main() -> int:
     started = time.perf_counter()
     for group, members in groups(cases, args.held_out).items():
         if args.held_out == "none":
-            model, tuned_on = ads.load_model(), "all"
+            model, tuned_on = ad_model.load_model(), "all"
         else:
             names = {case.name for case in members}
             training = [p for p in prepared if p.item.case.name not in names]

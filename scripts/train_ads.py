@@ -6,7 +6,7 @@
 
 The detector (:mod:`ytlocal.summarization.ads`) is two of the same kind: one with sentence meaning, one
 from the words alone. Each is three logistic regressions (L2, Newton's method, numpy only: the same
-data give the same weights) over the features of :func:`ytlocal.summarization.ads.sentence_features`:
+data give the same weights) over the features of :func:`ytlocal.summarization.ad_features.sentence_features`:
 
 - **sentence**: does this sentence belong to a read? Labels are the share of each sentence's words
   inside a labelled read (``ads.json`` line ranges mapped onto ytlocal's sentences by their words).
@@ -16,7 +16,7 @@ data give the same weights) over the features of :func:`ytlocal.summarization.ad
   :data:`EDGE_WORDS` words of each labelled read's first / last sentence.
 
 The span step's two numbers (``shift``, ``edge_weight``; see
-:func:`ytlocal.summarization.ads.read_spans`) are chosen by leave-one-show-out *within the training
+:func:`ytlocal.summarization.ad_model.read_spans`) are chosen by leave-one-show-out *within the training
 shows* (nested): each show's transcripts are decoded with models fitted on the other training shows,
 and the pair with the best mean line recall of reads minus :data:`TALK_COST` x mean share of talk lines
 removed wins. Nothing is chosen on a show the model is judged on: scripts/bench_ads.py retrains this
@@ -43,9 +43,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ads_data  # noqa: E402
 
-from ytlocal.summarization import ads  # noqa: E402
+from ytlocal.summarization import ad_features, ad_model, ads  # noqa: E402
 
-WORD_FEATURES = tuple(ads.CUES) + tuple(f"{n}_{side}" for n in ads.WINDOWED_CUES for side in ("before", "after")) + (
+WORD_FEATURES = tuple(ad_features.CUES) + tuple(f"{n}_{side}" for n in ad_features.WINDOWED_CUES for side in ("before", "after")) + (
     "break_open", "break_closing", "selling_anchor", "selling_anchor_between", "selling_anchor_close",
     "selling_anchor_wide", "words", "burst", "burst_near")
 MEANING_SCALARS = ("prototype", "prototype_z", "centre_z", "near_cos", "far_cos", "contrast_z",
@@ -111,8 +111,8 @@ class Prepared:
 def prepare(items, prototypes) -> list[Prepared]:
     result = []
     for item in items:
-        features = ads.sentence_features(item.sentences, item.meaning, prototypes)
-        lengths, _c, _t = ads._word_positions(item.sentences)
+        features = ad_features.sentence_features(item.sentences, item.meaning, prototypes)
+        lengths, _c, _t = ad_features._word_positions(item.sentences)
         per_word = ads.sentence_lines(item.segments, item.sentences, per_word=True)
         result.append(Prepared(item, features, lengths, per_word))
     return result
@@ -151,9 +151,9 @@ def rounded(value: float) -> float:
     return float(f"{value:.{SIGNIFICANT}g}")
 
 
-def linear_model(names, matrix, targets, penalty, row_weights=None) -> ads.LinearModel:
+def linear_model(names, matrix, targets, penalty, row_weights=None) -> ad_model.LinearModel:
     weights, bias = fit_logistic(matrix, targets, penalty, row_weights)
-    return ads.LinearModel(tuple(names), tuple(rounded(w) for w in weights), rounded(bias))
+    return ad_model.LinearModel(tuple(names), tuple(rounded(w) for w in weights), rounded(bias))
 
 
 def sentence_rows(p: Prepared, names) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,13 +163,13 @@ def sentence_rows(p: Prepared, names) -> tuple[np.ndarray, np.ndarray, np.ndarra
     for index in np.nonzero(inside)[0]:
         near |= np.abs(centres - centres[index]) <= HARD_NEGATIVE_WORDS
     weights = 1.0 + HARD_NEGATIVE_WEIGHT * (near & ~inside)
-    return ads.feature_matrix(p.features, names), p.item.ad_share, weights
+    return ad_model.feature_matrix(p.features, names), p.item.ad_share, weights
 
 
 def edge_rows(p: Prepared, names, which: str) -> tuple[np.ndarray, np.ndarray]:
     """The sentences around each labelled read's first (``which`` = "start") or last sentence, on the
     read's side, labelled 1 at the edge itself."""
-    matrix = ads.feature_matrix(p.features, names)
+    matrix = ad_model.feature_matrix(p.features, names)
     centres = p.centres
     rows, targets = [], []
     for first, last in p.reads():
@@ -183,7 +183,7 @@ def edge_rows(p: Prepared, names, which: str) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack(rows), np.concatenate(targets)
 
 
-def fit_models(prepared: list[Prepared], kind: str) -> tuple[ads.LinearModel, ads.LinearModel, ads.LinearModel]:
+def fit_models(prepared: list[Prepared], kind: str) -> tuple[ad_model.LinearModel, ad_model.LinearModel, ad_model.LinearModel]:
     names = FEATURES[kind]
     matrices, targets, weights = zip(*(sentence_rows(p, names["sentence"]) for p in prepared))
     sentence = linear_model(names["sentence"], np.vstack(matrices), np.concatenate(targets), SENTENCE_PENALTY,
@@ -234,7 +234,7 @@ def choose_span_step(prepared: list[Prepared], kind: str, log=print) -> tuple[fl
                 outputs.append((p, sentence.log_odds(p.features), start.log_odds(p.features), end.log_odds(p.features)))
     best = None
     for shift, edge_weight in itertools.product(SHIFTS, EDGE_WEIGHTS):
-        value = objective([line_scores(p, ads.read_spans(o, s, e, float(shift), edge_weight)) for p, o, s, e in outputs])
+        value = objective([line_scores(p, ad_model.read_spans(o, s, e, float(shift), edge_weight)) for p, o, s, e in outputs])
         if best is None or value > best[0] + 1e-9:
             best = (value, float(shift), edge_weight)
     log(f"  {kind}: within {len({p.show for p in prepared})} shows, shift {best[1]}, edge weight {best[2]} "
@@ -242,31 +242,31 @@ def choose_span_step(prepared: list[Prepared], kind: str, log=print) -> tuple[fl
     return best[1], best[2]
 
 
-def train_detector(prepared: list[Prepared], kind: str, log=print) -> ads.Detector:
+def train_detector(prepared: list[Prepared], kind: str, log=print) -> ad_model.Detector:
     shift, edge_weight = choose_span_step(prepared, kind, log)
     sentence, start, end = fit_models(prepared, kind)
-    return ads.Detector(sentence, start, end, shift, edge_weight)
+    return ad_model.Detector(sentence, start, end, shift, edge_weight)
 
 
-def train(prepared: list[Prepared], prototypes: np.ndarray, kinds=("meaning", "words"), log=print) -> ads.AdModel:
+def train(prepared: list[Prepared], prototypes: np.ndarray, kinds=("meaning", "words"), log=print) -> ad_model.AdModel:
     detectors = {kind: train_detector(prepared, kind, log) for kind in kinds}
     # A benchmark of the detector with meaning alone may skip the words-only one (never used there).
     detectors.setdefault("words", detectors.get("meaning"))
     about = {"trained_on": sorted({p.show for p in prepared}), "cases": sorted({p.item.case.name for p in prepared}),
              "sentences": int(sum(len(p.lengths) for p in prepared)), "embedding_model": ads_data.EMBEDDING_MODEL,
              "dimensions": int(prototypes.shape[1]),
-             "prototype_cosines": [round(c, 4) for c in ads.prototype_cosines(prototypes)]}
-    return ads.AdModel(detectors.get("meaning"), detectors["words"], about)
+             "prototype_cosines": [round(c, 4) for c in ad_model.prototype_cosines(prototypes)]}
+    return ad_model.AdModel(detectors.get("meaning"), detectors["words"], about)
 
 
-def model_json(model: ads.AdModel) -> str:
+def model_json(model: ad_model.AdModel) -> str:
     return json.dumps(model.to_dict(), separators=(",", ":")) + "\n"
 
 
 def load_prepared(cache: Path = ads_data.DEFAULT_CACHE) -> tuple[list[Prepared], np.ndarray]:
     """Every labelled case (its .txt: the .srt gives the same sentences), with meaning, prepared."""
     embedder = ads_data.CachedEmbedder(cache)
-    prototypes = embedder.embed(list(ads.AD_PROTOTYPES)).astype(float)
+    prototypes = embedder.embed(list(ad_features.AD_PROTOTYPES)).astype(float)
     items = ads_data.load_all(embedder, suffixes=("txt",))
     return prepare(items, prototypes), prototypes
 
@@ -274,7 +274,7 @@ def load_prepared(cache: Path = ads_data.DEFAULT_CACHE) -> tuple[list[Prepared],
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=ads_data.DEFAULT_CACHE)
-    parser.add_argument("--out", type=Path, default=ads.MODEL_FILE)
+    parser.add_argument("--out", type=Path, default=ad_model.MODEL_FILE)
     parser.add_argument("--check", action="store_true", help="retrain and compare with the shipped file")
     args = parser.parse_args()
     if not ads_data.DATA.is_dir():

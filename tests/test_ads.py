@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ytlocal.records import Segment, Skipped, Summary
-from ytlocal.summarization import ads
+from ytlocal.summarization import ad_features, ad_model, ads
 from ytlocal.summarization.sentences import transcript_sentences
 
 from data.ads_and_talks import MARKETING_LECTURE, MID_ROLL, PRE_ROLL, VOLCANO_TALK
@@ -59,7 +59,7 @@ def removed(lines, meaning=None):
 
 
 def test_cue_counts_tell_a_sponsorship_and_an_address_from_plain_talk():
-    features = ads.word_features(sentences_of([TEAPOT_READ[0], GARDEN_TALK[0], TEAPOT_READ[3]]))
+    features = ad_features.word_features(sentences_of([TEAPOT_READ[0], GARDEN_TALK[0], TEAPOT_READ[3]]))
     assert features["announcement"].tolist() == [1.0, 0.0, 0.0]
     assert features["address_path"].tolist() == [0.0, 0.0, 1.0]
     assert features["offer"][2] > 0 and features["offer"][1] == 0
@@ -68,7 +68,7 @@ def test_cue_counts_tell_a_sponsorship_and_an_address_from_plain_talk():
 def test_a_break_is_open_from_its_cue_in_to_its_cue_out_and_not_after():
     lines = ["We'll be right back after a word from our sponsors.", "Sleep on a better pillow tonight.",
              "And now back to the show.", "So, the glaciers.", "They are melting faster every year."]
-    features = ads.word_features(sentences_of(lines))
+    features = ad_features.word_features(sentences_of(lines))
     assert all(value > 0 for value in features["break_open"][:3])
     assert features["break_open"][3] == features["break_open"][4] == 0.0  # closed by "back to the show"
     assert features["break_closing"][0] > 0 and features["break_closing"][3] == 0.0
@@ -77,7 +77,7 @@ def test_a_break_is_open_from_its_cue_in_to_its_cue_out_and_not_after():
 def test_a_word_said_only_in_one_place_is_bursty_and_a_word_said_throughout_is_not():
     lines = GARDEN_TALK[:9] + [TEAPOT_READ[1], "Brewlight keeps it warm.", "Brewlight again."] + GARDEN_TALK[9:]
     sentences = sentences_of(lines)
-    burst = ads.word_features(sentences)["burst"]
+    burst = ad_features.word_features(sentences)["burst"]
     inside = [i for i, s in enumerate(sentences) if "Brewlight" in s.raw]
     assert all(burst[i] == 1.0 for i in inside)  # every "brewlight" is within a few sentences of the others
     assert burst[0] < 1.0  # "bee" is said all through the talk
@@ -86,7 +86,7 @@ def test_a_word_said_only_in_one_place_is_bursty_and_a_word_said_throughout_is_n
 def test_side_sums_weigh_neighbours_by_distance_and_leave_the_sentence_itself_out():
     values = np.array([1.0, 0.0, 0.0, 1.0])
     centres = np.array([0.0, 10.0, 20.0, 30.0])
-    before, after = ads._side_sums(values, centres, scale=10.0)
+    before, after = ad_features._side_sums(values, centres, scale=10.0)
     assert before[0] == 0.0 and after[3] == 0.0
     assert before[1] == pytest.approx(math.exp(-1)) and after[2] == pytest.approx(math.exp(-1))
     assert before[3] == pytest.approx(math.exp(-3))
@@ -117,17 +117,17 @@ def test_the_span_step_takes_a_read_from_its_opening_to_its_closing_sentence():
     start[12] = 3.0
     end = np.full(30, -6.0)
     end[17] = 3.0
-    assert [(a, b) for a, b, _e in ads.read_spans(odds, start, end, shift=-1.0, edge_weight=1.0)] == [(12, 17)]
+    assert [(a, b) for a, b, _e in ad_model.read_spans(odds, start, end, shift=-1.0, edge_weight=1.0)] == [(12, 17)]
 
 
 def test_the_span_step_finds_nothing_in_plain_talk_and_two_reads_apart():
     talk = np.full(40, -3.0)
-    assert ads.read_spans(talk, np.full(40, -6.0), np.full(40, -6.0), -1.0, 1.0) == []
+    assert ad_model.read_spans(talk, np.full(40, -6.0), np.full(40, -6.0), -1.0, 1.0) == []
     odds, start, end = talk.copy(), np.full(40, -6.0), np.full(40, -6.0)
     for first, last in ((3, 6), (25, 29)):
         odds[first:last + 1] = 4.0
         start[first], end[last] = 2.0, 2.0
-    spans = ads.read_spans(odds, start, end, -1.0, 1.0)
+    spans = ad_model.read_spans(odds, start, end, -1.0, 1.0)
     assert [(a, b) for a, b, _e in spans] == [(3, 6), (25, 29)]
     assert all(evidence > 0 for _a, _b, evidence in spans)
 
@@ -139,26 +139,26 @@ def test_a_strong_edge_cue_moves_the_boundary_of_a_blurred_read():
     start[7] = 4.0  # but the read opens at 7 ("brought to you by")
     end = np.full(20, -5.0)
     end[14] = 4.0
-    assert [(a, b) for a, b, _e in ads.read_spans(odds, start, end, -0.5, 3.0)] == [(7, 14)]
+    assert [(a, b) for a, b, _e in ad_model.read_spans(odds, start, end, -0.5, 3.0)] == [(7, 14)]
 
 
 # ------------------------------------------------------------------------------ the shipped weights
 
 
 def test_the_shipped_weights_load_and_say_what_they_were_trained_on():
-    model = ads.load_model()
+    model = ad_model.load_model()
     assert model.words is not None and model.meaning is not None
     assert len(model.about["trained_on"]) >= 5 and model.about["dimensions"] == 384
-    assert ads.MODEL_FILE.stat().st_size < 20_000
+    assert ad_model.MODEL_FILE.stat().st_size < 20_000
     for detector in (model.words, model.meaning):
         for part in (detector.sentence, detector.start, detector.end):
             assert all(math.isfinite(w) and abs(w) < 100 for w in part.weights)  # no column blown up
-        assert len(detector.sentence.weights) == ads.feature_matrix(
+        assert len(detector.sentence.weights) == ad_model.feature_matrix(
             _features_for(detector), detector.sentence.features).shape[1]
 
 
 def _features_for(detector):
-    fake = ads.word_features(sentences_of(GARDEN_TALK))
+    fake = ad_features.word_features(sentences_of(GARDEN_TALK))
     if "vector" in detector.sentence.features:
         count = len(GARDEN_TALK)
         for name in detector.sentence.features + detector.start.features + detector.end.features:
@@ -281,7 +281,7 @@ def test_vectors_of_another_embedding_model_fall_back_to_the_words(embedder):
     lines = GARDEN_TALK[:9] + TEAPOT_READ + GARDEN_TALK[9:]
     sentences = sentences_of(lines)
     other = Meaning([s.raw for s in sentences], Other())
-    assert not ads.load_model().compatible(other, Other().embed(list(ads.AD_PROTOTYPES)))
+    assert not ad_model.load_model().compatible(other, Other().embed(list(ad_features.AD_PROTOTYPES)))
     assert ads.find_ad_spans(sentences, other) == ads.find_ad_spans(sentences)
 
 

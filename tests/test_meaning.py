@@ -12,9 +12,9 @@ from ytlocal.runtime.models import Models
 from ytlocal.summarization.ads import excluded_indices, find_ad_spans
 from ytlocal.summarization.meaning import Meaning
 from ytlocal.summarization.salience import WordWeights
-from ytlocal.summarization.select import Piece, on_subject
+from ytlocal.summarization.signals import Piece, on_subject
 from ytlocal.summarization.sentences import transcript_sentences
-from ytlocal.summarization.summarizer import subject_title, tag_problem, tldr_problem
+from ytlocal.summarization.checks import subject_title, tag_problem, tldr_problem
 
 from data.ads_and_talks import END_ROLL, MARKETING_LECTURE, MID_ROLL, PRE_ROLL, VOLCANO_TALK
 
@@ -136,7 +136,7 @@ def test_summary_of_a_file_named_transcript_has_a_subject_title_tldr_and_tags(ru
     assert len(tags.split(",")) >= 4 and not re.search(r'"(?:like|actual|harder|really)"', tags), tags
     tldr = text.split("## TL;DR", 1)[1].split("##", 1)[0].strip()
     assert "covers" not in tldr  # claims, never a "This talk covers ..." template
-    from ytlocal.summarization.summarizer import tldr_problem
+    from ytlocal.summarization.checks import tldr_problem
     from ytlocal.text import split_sentences
     claims = split_sentences(tldr)
     assert 3 <= len(claims) <= 5 and all(tldr_problem(claim) is None for claim in claims), claims

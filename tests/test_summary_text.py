@@ -8,7 +8,8 @@ from ytlocal.summarization.rewrite import verify_rewrite, verify_translation
 from ytlocal.summarization.salience import WordWeights
 from ytlocal.summarization.segment import section_count, topical_boundaries
 from ytlocal.summarization.ads import excluded_indices, find_ad_spans
-from ytlocal.summarization.select import Selector, is_candidate, looks_complete, short_claim
+from ytlocal.summarization.select import Selector
+from ytlocal.summarization.sentence_kinds import is_candidate, looks_complete, short_claim
 from ytlocal.summarization.sentences import transcript_sentences
 from ytlocal.summarization.spoken import clean_spoken
 from ytlocal.text import content_words, words
@@ -371,7 +372,8 @@ def test_the_host_presenting_the_episode_or_asking_in_a_statement_is_not_a_point
 
 
 def test_numbers_and_spelled_out_quantities_weigh_as_facts():
-    from ytlocal.summarization.select import QUANTITY, Piece, concepts
+    from ytlocal.summarization.select import QUANTITY, concepts
+    from ytlocal.summarization.signals import Piece
     from ytlocal.summarization.salience import WordWeights
     from ytlocal.summarization.sentences import transcript_sentences
     from ytlocal.records import Segment

@@ -245,28 +245,15 @@ def resolve_cache_dir(settings: Settings) -> Path:
 
 
 def physical_cores() -> int:
-    """Physical cores (not hyper-threads): what CTranslate2 and llama.cpp scale with."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            pairs = set()
-            physical_id = core_id = None
-            for line in handle:
-                if line.startswith("physical id"):
-                    physical_id = line.split(":", 1)[1].strip()
-                elif line.startswith("core id"):
-                    core_id = line.split(":", 1)[1].strip()
-                elif not line.strip():
-                    if core_id is not None:
-                        pairs.add((physical_id, core_id))
-                    physical_id = core_id = None
-            if core_id is not None:
-                pairs.add((physical_id, core_id))
-            if pairs:
-                available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else len(pairs)
-                return max(1, min(len(pairs), available))
-    except OSError:
-        pass
-    # No /proc/cpuinfo (macOS, Windows): assume two hyper-threads per core on machines with more than two.
+    """Physical cores (not hyper-threads) this process may run on: what CTranslate2 and llama.cpp scale
+    with. ``psutil`` counts them (None where the platform does not say: then two hyper-threads per core
+    are assumed on machines with more than two logical CPUs)."""
+    import psutil
+
+    physical = psutil.cpu_count(logical=False)
+    if physical:
+        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else physical
+        return max(1, min(physical, available))
     logical = os.cpu_count() or 1
     return max(1, logical // 2 if logical > 2 else logical)
 

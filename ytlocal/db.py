@@ -97,9 +97,8 @@ class Database:
         self._open: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = self.connection
         try:
-            self._migrate(connection, too_new)
+            self._migrate(too_new)
         except BaseException:
             self.close()
             raise
@@ -183,13 +182,14 @@ class Database:
     def version(self) -> int:
         return int(self.execute("PRAGMA user_version").fetchone()[0])
 
-    def _migrate(self, connection: sqlite3.Connection, too_new: type[YtlocalError]) -> None:
+    def _migrate(self, too_new: type[YtlocalError]) -> None:
+        """Bring the file to the schema's version, one migration per transaction (another process
+        migrating at the same moment waits, then finds each step done)."""
         target = self.schema.version
         if self.version == target:
             return
         for number, migration in enumerate(self.schema.migrations, start=1):
-            connection.execute("BEGIN IMMEDIATE")
-            try:
+            with self.transaction() as connection:
                 current = int(connection.execute("PRAGMA user_version").fetchone()[0])
                 if current > target:
                     raise too_new(f"the {self.schema.name} at {self.path} was written by a newer ytlocal "
@@ -201,7 +201,3 @@ class Database:
                         for statement in statements(migration):
                             connection.execute(statement)
                     connection.execute(f"PRAGMA user_version = {number}")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")

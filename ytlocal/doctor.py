@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .config import Settings, effective_threads, resolve_cache_dir, resolve_models_dir
 from .errors import YtlocalError
-from .registry import ModelStore, human_size
+from .registry import ModelStore
+from .sizes import human_size
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 LIBRARIES = ("yt-dlp", "faster-whisper", "ctranslate2", "av", "llama-cpp-python", "huggingface-hub",

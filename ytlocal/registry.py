@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import MODEL_KINDS, Catalog, ModelSource, ModelSpec, load_catalog, model_kind, parse_catalog
 from .progress import Progress, no_progress
+from .sizes import human_size  # re-exported (cli/models.py) until its callers import ytlocal.sizes
 from .errors import ModelError
 from .inputs import user_path
 from .sources import FETCHERS
@@ -514,12 +515,3 @@ def _hash_and_check(spec: ModelSpec, source: ModelSource | None, staging: Path,
         raise ModelError(f"{spec.name}: the source did not deliver {', '.join(missing)}")
     return records
 
-
-# ---------------------------------------------------------------------------------- fetchers
-
-
-def human_size(num_bytes: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if num_bytes >= scale:
-            return f"{num_bytes / scale:.1f} {unit}" if num_bytes < 10 * scale else f"{num_bytes / scale:.0f} {unit}"
-    return f"{num_bytes} B"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from .clock import clock
 from .records import Media, Point, Result, Summary
 from .store import atomic_write_text, utc_now
 from .transcript import write_transcript
@@ -67,13 +68,6 @@ class Document:
         if transcript.model.startswith(("file:", "captions:")):
             return {"name": transcript.model, "sha256": None}
         return {"name": transcript.model, "sha256": transcript.model_sha256}
-
-
-def clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def url_at(url: str, seconds: float) -> str:

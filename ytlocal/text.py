@@ -1,7 +1,7 @@
 """Plain-text tools shared by the summarizer, ``ask``, the library and the renderers: words, stems,
-stop words, content words, names and numbers, sentences, first person, negations, n-gram repetition and
-grounding (support) scores. No model involved; all fast and deterministic. Nothing here knows about
-the stages that use it."""
+stop words, content words, names and numbers, sentences (and their first capital), first person,
+negations, n-gram repetition and grounding (support) scores. No model involved; all fast and
+deterministic. Nothing here knows about the stages that use it."""
 
 from __future__ import annotations
 
@@ -94,6 +94,14 @@ def negation_scopes(text: str) -> list[tuple[str, str]]:
             scope = next((content_words(t)[0] for t in tokens[position + 1: position + 5] if content_words(t)), "")
             found.append((kind, scope))
     return sorted(found)
+
+
+def capitalize(text: str) -> str:
+    """The first letter in upper case, where it has one letter as upper case ("ß" stays)."""
+    if not text:
+        return text
+    upper = text[0].upper()
+    return (upper if len(upper) == 1 else text[0]) + text[1:]
 
 
 def split_sentences(text: str) -> list[str]:

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from .clock import clock_seconds, cue_clock
 from .errors import SourceError
 from .records import Media, Segment, Transcript, Word
 from .store import atomic_write_text
@@ -17,14 +18,6 @@ __all__ = ["FORMATS", "Segment", "TRANSCRIPT_SUFFIXES", "Transcript", "Word", "p
 
 
 # ------------------------------------------------------------------------------------ writers
-
-
-def _clock(seconds: float, separator: str) -> str:
-    milliseconds = max(0, int(round(seconds * 1000)))
-    hours, rest = divmod(milliseconds, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
 
 
 def _cue_text(text: str) -> str:
@@ -39,7 +32,7 @@ def render_txt(transcript: Transcript) -> str:
 def render_srt(transcript: Transcript) -> str:
     blocks = []
     for index, segment in enumerate((s for s in transcript.segments if s.text.strip()), start=1):
-        blocks.append(f"{index}\n{_clock(segment.start, ',')} --> {_clock(segment.end, ',')}\n{_cue_text(segment.text)}\n")
+        blocks.append(f"{index}\n{cue_clock(segment.start, ',')} --> {cue_clock(segment.end, ',')}\n{_cue_text(segment.text)}\n")
     return "\n".join(blocks)
 
 
@@ -47,7 +40,7 @@ def render_vtt(transcript: Transcript) -> str:
     blocks = ["WEBVTT\n"]
     for segment in transcript.segments:
         if segment.text.strip():
-            blocks.append(f"{_clock(segment.start, '.')} --> {_clock(segment.end, '.')}\n{_cue_text(segment.text)}\n")
+            blocks.append(f"{cue_clock(segment.start, '.')} --> {cue_clock(segment.end, '.')}\n{_cue_text(segment.text)}\n")
     return "\n".join(blocks)
 
 
@@ -76,14 +69,6 @@ _CUE_TIMING = re.compile(
 _TAGS = re.compile(r"<[^>]*>")
 
 
-def _seconds(clock: str) -> float:
-    parts = clock.replace(",", ".").split(":")
-    value = 0.0
-    for part in parts:
-        value = value * 60 + float(part)
-    return value
-
-
 def parse_cues(text: str) -> list[Segment]:
     """Cues of an SRT or WebVTT file. Rolling auto-captions (each cue repeating the previous line)
     are de-duplicated so every spoken line appears once."""
@@ -110,7 +95,7 @@ def parse_cues(text: str) -> list[Segment]:
                     cue_lines.pop(0)
         if not cue_lines:
             continue
-        segments.append(Segment(_seconds(match.group("start")), _seconds(match.group("end")), "\n".join(cue_lines)))
+        segments.append(Segment(clock_seconds(match.group("start")), clock_seconds(match.group("end")), "\n".join(cue_lines)))
     for segment in segments:
         segment.text = " ".join(segment.text.split("\n"))
     return segments

@@ -230,7 +230,12 @@ _GGUF_STRING, _GGUF_ARRAY = 8, 9
 def gguf_context_length(path: Path) -> int | None:
     """``{architecture}.context_length`` from a GGUF's header, read without loading the model (the
     keys before it are skipped; reading stops there). None when the file does not say or is not a
-    GGUF llama.cpp would read: its own load then reports the problem."""
+    GGUF llama.cpp would read: its own load then reports the problem.
+
+    Read here rather than with ``gguf.GGUFReader`` (the ``gguf`` package is a dependency, for the
+    conversion): the reader parses every key and tensor of the file, the vocabulary's strings one by
+    one, which took 2.2 s of CPU for MiniLM's GGUF and 5.5 s for SmolLM2's (2 cores, gguf 0.19) where
+    this takes about a millisecond, and loading the whole embedder 0.6 s."""
     import struct
 
     def read(handle, size: int) -> bytes:

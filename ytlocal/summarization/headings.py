@@ -2,24 +2,20 @@
 
 A heading is a short noun phrase ("Cellular automata", "Driver monitoring and safety"), never a
 comma list of frequent words and never a vague or filler word ("like", "people", "thing"). Key
-phrases are runs of adjectives and nouns that end in a noun (part of speech from ``lemminflect``'s
-dictionary, when installed; a suffix rule otherwise), ranked by how much they belong to the section:
-used in it repeatedly, rarely elsewhere, and rare in general language.
+phrases are runs of adjectives and nouns that end in a noun (:mod:`.parts_of_speech`), ranked by how
+much they belong to the section: used in it repeatedly, rarely elsewhere, and rare in general language.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections import Counter
-from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
+from .parts_of_speech import parts_of_speech
 from .salience import WordWeights
-from ..text import NOT_CONTENT, content_words, is_looping, stem, words
-
-log = logging.getLogger(__name__)
+from ..text import NOT_CONTENT, capitalize, content_words, is_looping, stem, words
 
 # Words a heading never contains: filler and vague words, and words that name the medium, not a topic.
 VAGUE = frozenset("""
@@ -34,36 +30,6 @@ introduction intro conclusion overview part example examples yes need needs much
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 _BREAK = re.compile(r"[.,;:!?()\[\]\"“”—–]|\s-\s")
 MAX_PHRASE_WORDS = 3
-
-
-@lru_cache(maxsize=1)
-def _lemminflect():
-    try:
-        import lemminflect
-    except ImportError:
-        log.info("lemminflect is not installed: headings use a suffix rule for parts of speech")
-        return None
-    return lemminflect
-
-
-@lru_cache(maxsize=20000)
-def parts_of_speech(word: str) -> frozenset[str]:
-    """The parts of speech a lower-case English word can have (NOUN, ADJ, VERB, ADV ...)."""
-    if word.endswith("ly") and len(word) > 4:
-        return frozenset({"ADV"})
-    library = _lemminflect()
-    if library is not None:
-        found = frozenset(library.getAllLemmas(word).keys())
-        if found:
-            return found
-        if re.search(r"(?:ed|able|ible|ous|ive|ful|less)$", word):
-            return frozenset({"ADJ"})
-        return frozenset({"NOUN"})  # not in the dictionary: a name or a technical term
-    if re.search(r"(?:ous|ful|ive|able|ible|ic|al|less|ish)$", word):
-        return frozenset({"ADJ", "NOUN"})
-    if re.search(r"(?:ed|ing)$", word):
-        return frozenset({"VERB", "ADJ", "NOUN"})
-    return frozenset({"NOUN", "VERB"})
 
 
 def _modifier(word: str) -> bool:
@@ -220,14 +186,6 @@ def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
 def _related(left: Sequence[str], right: Sequence[str]) -> bool:
     """Two phrases share a word or a word's first six letters ("superintelligence", "superintelligent")."""
     return any(a == b or (len(a) > 5 and len(b) > 5 and a[:6] == b[:6]) for a in left for b in right)
-
-
-def capitalize(text: str) -> str:
-    """The first letter in upper case, where it has one letter as upper case ("ß" stays)."""
-    if not text:
-        return text
-    upper = text[0].upper()
-    return (upper if len(upper) == 1 else text[0]) + text[1:]
 
 
 class Casing:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..text import content_words, first_person, is_looping, names_and_numbers, negation_scopes, split_sentences, words
-from .select import looks_complete
+from .sentence_kinds import looks_complete
 
 _ECHO = re.compile(r"\b(?:sentence|rewrite|rewritten|statement|transcript|speaker|here is|here's|"
                    r"the text|this text|original|paraphrase|summary|summari[sz]e|as an ai)\b|^[^:]{0,30}:", re.I)

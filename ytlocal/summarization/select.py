@@ -16,17 +16,17 @@ words), and the greedy choice repeats until the word budget is spent, with three
 
 A statement too short to be a candidate on its own can still be a whole claim ("Derisking is
 critical.", "Self-play is amazingly powerful."): it competes joined to the neighbour it closes or
-opens (:func:`short_claim`, :meth:`Selector._add_pairs`), as one candidate scored like any other.
+opens (:func:`.sentence_kinds.short_claim`, :meth:`Selector._add_pairs`), as one candidate scored like any other.
 
 Generic chatter loses because its words are common; a host's set-up before a question, the question
 itself, ad reads (:mod:`.ads`, removed before this step) and sentence fragments are not candidates at all.
 
 What makes one sentence worth more or less than its concepts say is a list of named *signals*
-(:data:`SIGNALS`), each a function of the sentence and the :class:`Piece` it belongs to that returns
+(:data:`.signals.SIGNALS`), each a function of the sentence and the :class:`.signals.Piece` it belongs to that returns
 a factor (1.0: no opinion). With sentence meaning (:mod:`.meaning`) two more things count:
 
 - **what it is about**: a sentence far from both the whole piece and its own section (banter, a
-  remark about the coffee, a transition) loses (:func:`on_subject`);
+  remark about the coffee, a transition) loses (:func:`.signals.on_subject`);
 - **coverage of meaning**: besides its words, a sentence is worth how much of the piece it stands
   for that the summary does not yet (a facility-location objective over sentence similarities, as in
   Lin & Bilmes's submodular summarizers), so two points never say the same thing and no stretch of
@@ -39,18 +39,18 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     import numpy as np
 
-from .headings import parts_of_speech
-from .salience import WordWeights
-from .sentences import Sentence
 from .meaning import Meaning
-from ..text import NEGATION, NOT_CONTENT, content_words, first_person, max_ngram_repeats, names_and_numbers, stem, words
+from .salience import WordWeights
+from .sentence_kinds import MAX_WORDS, is_candidate, is_question, leans_back, short_claim
+from .sentences import Sentence
+from .signals import SIGNALS, Piece, Signal, term_pairs
+from ..text import content_words, first_person, max_ngram_repeats, names_and_numbers, words
 
-MIN_WORDS, MAX_WORDS = 7, 45
 LENGTH_OFFSET = 20  # a sentence costs its words plus this: very short ones carry too little context (with 12, short
 # fragments that lean on their context, "It's 20,000 in some combinatorial array.", beat whole claims; 17 to 21
 # measured alike on the development cases, key points +3 to +4 of 192)
@@ -63,20 +63,10 @@ NAME_COVERED_DECAY = 0.07  # ... and a name already in it this share: a second s
 NAME_OR_NUMBER = 1.0
 QUANTITY = 5.0  # a number or a spelled-out quantity ("400,000 cars", "six months", "97%"): the facts of a claim
 CONCEPT_POWER = 1.5  # a concept's worth grows faster than its weight: one specific term outweighs much chatter
-FIRST_PERSON_FACTOR = 0.75
 FIRST_PERSON_CAP = 0.2  # past this share of first-person sentences, more of them weigh FIRST_PERSON_OVER
 FIRST_PERSON_OVER = 0.0  # (none: a summary is statements, not quotes)
-YOU_FACTOR = 0.85
-VAGUE_FACTOR = 0.85
-SETUP_FACTOR = 0.6  # the two sentences before a question: a host's set-up, mostly
 SAME_ANSWER_FACTOR = 0.6  # each sentence already taken from the same answer multiplies by this
 ANSWER_SPAN_WORDS = 350  # long stretches without a question count as several answers
-FOCUS_BONUS = 2.0  # per word of the user's --instructions the sentence has
-UNSURE_NAME_FACTOR = 0.5
-CLAIM_BONUS = 0.1  # per kind of claim cue (prediction, comparison, definition ...), at most two
-SUBJECT_FREE = -2.0  # with meaning: a sentence this close to the subject (robust z) or closer keeps its worth;
-SUBJECT_SLOPE = 0.25  # further away it loses this much per unit of z ...
-SUBJECT_MIN = 0.5  # ... down to this factor
 MEANING_WEIGHT = 1.0  # coverage of meaning against coverage of words (1: a typical strong sentence's worth)
 
 # A quantity said in words: a number word before a unit ("six months", "half a million", "three times").
@@ -85,182 +75,6 @@ _SPELLED_QUANTITY = re.compile(
     r"seventy|eighty|ninety|hundred|thousand|half|a few|several|dozens?|hundreds|thousands|millions|billions)"
     r"(?: a)? (?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|times|percent|dollars|"
     r"hundred|thousand|million|billion|trillion|orders? of magnitude)\b", re.I)
-_YOU = re.compile(r"\b(?:you|your|you're|you've)\b", re.I)
-_VAGUE = re.compile(r"\b(?:something|stuff|things?|whatever|somebody|anything)\b", re.I)
-_FILLER = re.compile(r"\b(?:you know|i mean|kind of|sort of|yeah|like,|um|uh)\b", re.I)
-# Questions said without a question mark (ASR often drops it).
-_QUESTION_START = re.compile(
-    r"^(?:what about|how about|what do you|what did you|what's your|what is your|what are your|do you|did you|"
-    r"are you|were you|can you|could you|would you|will you|have you|is it|is there|are there|does it|"
-    r"why do|why does|why is|why are|why did|how do|how does|how is|how did|what if)\b", re.I)
-# A question put as a statement, anywhere in it: the host asks the guest ("... but I wonder if you have a
-# vision for ...", "Walk us through ...").
-_ASKS = re.compile(r"\bI (?:wonder|was wondering|'m curious|am curious) (?:if|whether|how|what|why|about)\b|"
-                   r"\b(?:tell|walk) (?:me|us) (?:about|through)\b|"
-                   r"\b(?:what|how|why|where|when) (?:have|do|did|would|will|could|can|are|were) you\b", re.I)
-# Pleasantries of a conversation: true, and never a point of it.
-_PLEASANTRY = re.compile(
-    r"\b(?:welcome (?:to|back to) (?:the|this|my|our)\b|thanks? (?:you )?(?:so much |very much |a lot |again )?for (?:having|joining|coming|being|"
-    r"listening|watching|talking|doing this)|(?:great|good|nice|a pleasure|an honou?r) to (?:have|be|see|talk)|"
-    r"glad to be here|happy to be here|"
-    # the speaker introducing himself or his co-host: who talks, not what is said
-    r"my name is|i'?m your host|(?:joined|here) (?:again |today |as always )?(?:by|with) my co-?hosts?|"
-    # the host presenting the episode itself: what is shown, not what is said
-    r"without further ado|here(?:'s| is) (?:my|our) (?:conversation|interview|discussion|chat))",
-    re.I)
-
-_CLAIM_CUES = [re.compile(pattern, re.I) for pattern in (
-    r"\b(?:will|won't|would|going to)\b",  # prediction
-    r"\b(?:more|most|less|least|better|best|worse|worst|safer|ahead|bigger|biggest|greater|larger|faster|"
-    r"harder|hardest|easier|than)\b",  # comparison
-    r"\b(?:important|crucial|key|fundamental|profound|essential|critical|central|main|major|huge|obvious|"
-    r"surprising|remarkable|dramatically|vastly|entirely|completely|impossible|necessary)\b",  # evaluation
-    r"\b(?:is called|are called|means|defined|definition|the idea|the point|the reason|the problem|"
-    r"the question|the answer|the goal|the difference)\b",  # definition, argument
-    r"\b(?:because|therefore|which means|so that|in order to|as a result|leads? to|causes?|caused)\b",  # cause
-    r"\b(?:found|showed|shown|discovered|discovery|demonstrated|proved|predicted?|measured|estimated?)\b",  # finding
-    NEGATION.pattern,  # a position taken
-)]
-
-
-def is_question(sentence: Sentence) -> bool:
-    text = sentence.text or sentence.raw
-    return sentence.is_question or bool(_QUESTION_START.search(text) or _ASKS.search(text))
-
-
-# Last words that leave a sentence unfinished: an article, a conjunction, a possessive ("... the data of the.").
-_DANGLING_ALWAYS = frozenset("the a an and or but because of my your their our its than if very whose".split())
-# A copula or a preposition can end a finished sentence ("what time it is.", "engineers I've spoken with.",
-# "you can go on and on."), when a wh-word or relative clause came before it, or (a preposition) after a verb.
-_DANGLING_COPULA = frozenset("is are was were be".split())
-_DANGLING_PREPOSITION = frozenset("to with for in on at by from as like so about into".split())
-_RELATIVE = frozenset("that which who".split())
-_WH = frozenset("what which who whom where when how why whatever wherever".split())
-_CLAUSE_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(_WH | {'that', 'than', 'as'}))})\b", re.I)
-
-
-def dangles(text: str) -> bool:
-    """Whether a sentence stops on a word that leaves it unfinished ("... because the hardware is.")."""
-    tokens = words(text)
-    if not tokens:
-        return True
-    last, before = tokens[-1], " ".join(tokens[:-1])
-    if last in _DANGLING_ALWAYS:
-        return True
-    if last in _DANGLING_COPULA:
-        # "... what it is." ends; "... the problem that is." stops where its relative clause begins
-        if len(tokens) > 2 and tokens[-2] in _RELATIVE and tokens[-3] not in _WH:
-            return True
-        return not _CLAUSE_BEFORE.search(before)
-    if last in _DANGLING_PREPOSITION:
-        previous = tokens[-2] if len(tokens) > 1 else ""
-        return not (_CLAUSE_BEFORE.search(before) or previous == "and" or "VERB" in parts_of_speech(previous))
-    return False
-
-
-def looks_complete(text: str) -> bool:
-    """Not a fragment: no dangling last word ("... because the hardware is."), no bare infinitive or
-    command at the start ("To help people build ...", "Learn on the examples ...")."""
-    if dangles(text):
-        return False
-    tokens = words(text)
-    if not tokens:
-        return False
-    if tokens[0] == "to" and len(tokens) > 1 and "VERB" in parts_of_speech(tokens[1]):
-        return False
-    if tokens[0] in {"which", "whereas", "whom", "whose", "and", "but", "or", "because"}:
-        return False
-    return parts_of_speech(tokens[0]) != frozenset({"VERB"})
-
-
-_AUXILIARIES = frozenset("""is are was were be been being am has have had do does did can could will would shall
-should may might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't can't couldn't won't
-wouldn't shouldn't it's that's there's he's she's they're we're""".split())
-_DETERMINERS = frozenset("the a an this that these those its their his her our your my some any every each".split())
-
-
-def has_verb(text: str) -> bool:
-    """Whether a sentence has a verb that makes it a statement: an auxiliary or copula, a word that can
-    only be a verb, or an -ed/-s form that does not follow a determiner ("the release" is a noun)."""
-    tokens = words(text)
-    for position, token in enumerate(tokens):
-        if token in _AUXILIARIES:
-            return True
-        kinds = parts_of_speech(token)
-        if kinds == frozenset({"VERB"}) and not token.endswith("ing"):  # "tuning" alone says nothing happened
-            return True
-        if "VERB" in kinds and token.endswith(("ed", "es", "s")) and \
-                (position == 0 or tokens[position - 1] not in _DETERMINERS):
-            return True
-    return False
-
-
-def is_candidate(sentence: Sentence) -> bool:
-    """Whether a cleaned sentence could stand as a summary point on its own."""
-    text = sentence.text
-    count = len(words(text))
-    if not text or is_question(sentence) or not MIN_WORDS <= count <= MAX_WORDS or _FILLER.search(text):
-        return False
-    if _PLEASANTRY.search(text) or max_ngram_repeats(text, 8) > 1:  # a summary never repeats an 8-word run
-        return False
-    if not re.match(r"^[\"'“(]?[A-Z0-9]", text):  # starts mid-sentence
-        return False
-    return len(set(content_words(text))) >= 4 and looks_complete(text)
-
-
-# A sentence that leans on the one before it: a connective, or a pronoun or "this"/"that" whose referent
-# the TL;DR does not carry ("On the other hand, ...", "This one, ...", "It's 20,000 in ...").
-_LEANS_BACK = re.compile(
-    r"^(?:on the other hand|in fact|however|but|and|or|so|also|then|still|plus|besides|otherwise|instead|"
-    r"anyway|which|because|that's why|this is why|that is why|yet|though|thus|hence|therefore|meanwhile|likewise|"
-    r"similarly|nor|whereas|too|"
-    r"(?:this|that|these|those|it|they|he|she|him|her|them)(?:'s|'re|'ll|'d)?)\b", re.I)
-
-
-def leans_back(text: str) -> bool:
-    """Whether a sentence leans on the one before it (see ``_LEANS_BACK``): it cannot stand alone in a
-    TL;DR, and leads the key points only after every statement of its section that can."""
-    return bool(_LEANS_BACK.match(text.lstrip("\"'“ ")))
-
-
-_COPULA = re.compile(r"\b(?:is|are|was|were)\b", re.I)
-
-
-def short_claim(sentence: Sentence) -> bool:
-    """A statement too short to be a candidate (3 to MIN_WORDS - 1 words) that is still a whole claim
-    of its own: "X is Y" ("Intelligence is a continuum.", "Derisking is critical."), two content words
-    or more, complete, standing on its own (nothing leaning back, no first person, no "you", nothing
-    vague). Alone it is too short to tell a reader much; joined to its neighbour (:meth:`Selector._add_pairs`)
-    it is often what that neighbour was leading to. Without the copula, short sentences are mostly
-    answers without their question ("More than a hundred years.") or fragments, and joining them lost
-    key points on the development cases (-2 of 192; with it +2)."""
-    text = sentence.text
-    if not text or not 3 <= len(words(text)) < MIN_WORDS or is_question(sentence):
-        return False
-    if _FILLER.search(text) or _PLEASANTRY.search(text) or not re.match(r"^[\"'“(]?[A-Z0-9]", text):
-        return False
-    if not _COPULA.search(text) or leans_back(text) or first_person(text) or _YOU.search(text) or _VAGUE.search(text):
-        return False
-    return len(set(content_words(text))) >= 2 and looks_complete(text)
-
-
-def _unsure_names(text: str, bare_tokens: set[str]) -> bool:
-    """A name the transcript never says on its own: only as a possessive ("Hoganesh's", often a
-    misheard name) or glued by a hyphen ("Marie-Gail"). A reader cannot check it; prefer other sentences."""
-    for token in re.findall(r"(?<=\s)[A-Z][A-Za-z]*(?:[-'’][A-Za-z]+)+", text):
-        if re.search(r"[a-z]-[A-Z]", token):
-            return True
-        bare = re.sub(r"[’']s$", "", token).lower()
-        if "-" not in bare and "'" not in bare and bare not in bare_tokens:
-            return True
-    return False
-
-
-def term_pairs(text: str) -> list[str]:
-    """Adjacent content words as two-word terms ("parking lot", "cellular automata"), stemmed."""
-    tokens = words(text)
-    return [f"{stem(a)} {stem(b)}" for a, b in zip(tokens, tokens[1:])
-            if a not in NOT_CONTENT and b not in NOT_CONTENT and len(a) > 2 and len(b) > 2]
 
 
 @dataclass
@@ -269,53 +83,6 @@ class Choice:
     section: int
     value: float  # what the sentence is worth alone (for ranking the key points)
     parts: tuple[Sentence, ...] = ()  # the transcript sentences a joined choice is made of (empty: just sentence)
-
-
-# ------------------------------------------------------------------------------- the piece
-
-
-class Piece:
-    """Everything about the whole transcript that a signal may read, computed once."""
-
-    def __init__(self, sentences: Sequence[Sentence], section_starts: Sequence[int], weights: WordWeights,
-                 focus: set[str] = frozenset(), meaning: Meaning | None = None):
-        self.sentences = list(sentences)
-        self.weights = weights
-        self.focus = set(focus)
-        self.meaning = meaning if meaning is not None and meaning.available else None
-        edges = list(section_starts) + [len(self.sentences)]
-        self.spans = [(edges[i], edges[i + 1]) for i in range(len(section_starts))]
-        self.section_of: dict[int, int] = {}
-        for number, (first, last) in enumerate(self.spans):
-            for index in range(first, last):
-                self.section_of[index] = number
-        self.section_words = [sum(len(words(s.raw)) for s in self.sentences[a:b]) for a, b in self.spans]
-        self.section_counts = [Counter(w for s in self.sentences[a:b] for w in s.stems) for a, b in self.spans]
-        self.everywhere = Counter(w for s in self.sentences for w in s.stems)
-        self.pair_counts = Counter(pair for s in self.sentences for pair in set(term_pairs(s.raw)))
-        questions = [s.index for s in self.sentences if is_question(s)]
-        self.setup = {index for q in questions for index in range(q - 2, q)}
-        self.bare_tokens = {token.lower() for s in self.sentences for token in re.findall(r"[A-Za-z0-9'’]+", s.raw)}
-        self.subject: dict[int, float] = {}
-        if self.meaning is not None:
-            self.subject = _subject_scores(self.meaning, self.spans)
-
-
-def _subject_scores(meaning: Meaning, spans: Sequence[tuple[int, int]]) -> dict[int, float]:
-    """Each sentence's closeness to what the piece is about: its cosine with the whole piece or with
-    its own section, whichever is higher, as a robust z-score within this transcript (so a talk that
-    wanders everywhere is judged against itself)."""
-    import numpy as np
-
-    piece = meaning.similarity_to_piece()
-    section = np.zeros_like(piece)
-    for first, last in spans:
-        centroid = meaning.centroid_of(range(first, last))
-        section[first:last] = meaning.vectors[first:last] @ centroid
-    closeness = np.maximum(piece, section)
-    median = float(np.median(closeness))
-    spread = float(np.median(np.abs(closeness - median))) * 1.4826 or 1.0
-    return {index: float(value) for index, value in enumerate((closeness - median) / spread)}
 
 
 # ------------------------------------------------------------------------------- concepts
@@ -343,63 +110,6 @@ def concepts(sentence: Sentence, piece: Piece) -> dict[str, float]:
             rarity = (piece.weights.rarity.get(first_word, 0.0) + piece.weights.rarity.get(second_word, 0.0)) / 2
             found[pair] = rarity * math.log(1 + piece.pair_counts[pair])
     return {concept: weight ** CONCEPT_POWER for concept, weight in found.items()}
-
-
-# ------------------------------------------------------------------------------- signals
-# Each takes the sentence and its piece and returns a factor on the sentence's worth (1.0: neutral).
-
-
-def speaks_of_self(sentence: Sentence, piece: Piece) -> float:
-    """First person ("I was captivated by ...") is a quote more than a statement."""
-    return FIRST_PERSON_FACTOR if first_person(sentence.text) else 1.0
-
-
-def addresses_listener(sentence: Sentence, piece: Piece) -> float:
-    """"You ..." is advice or a hypothetical more often than a claim."""
-    return YOU_FACTOR if _YOU.search(sentence.text) else 1.0
-
-
-def vague(sentence: Sentence, piece: Piece) -> float:
-    """"Something", "stuff", "things": the claim is somewhere else."""
-    return VAGUE_FACTOR if _VAGUE.search(sentence.text) else 1.0
-
-
-def sets_up_question(sentence: Sentence, piece: Piece) -> float:
-    """The two sentences before a question: a host's set-up, mostly."""
-    return SETUP_FACTOR if sentence.index in piece.setup else 1.0
-
-
-def asked_for(sentence: Sentence, piece: Piece) -> float:
-    """Words of the user's ``--instructions`` ("focus on the data") make a sentence worth more."""
-    if not piece.focus:
-        return 1.0
-    return 1 + FOCUS_BONUS * len(piece.focus & set(content_words(sentence.text)))
-
-
-def unsure_names(sentence: Sentence, piece: Piece) -> float:
-    """A name the transcript never says on its own (often a misheard one): a reader cannot check it."""
-    return UNSURE_NAME_FACTOR if _unsure_names(sentence.text, piece.bare_tokens) else 1.0
-
-
-def makes_claim(sentence: Sentence, piece: Piece) -> float:
-    """Predictions, comparisons, definitions, causes, findings, positions taken: the stuff of a point."""
-    return 1 + CLAIM_BONUS * min(2, sum(1 for cue in _CLAIM_CUES if cue.search(sentence.text)))
-
-
-def on_subject(sentence: Sentence, piece: Piece) -> float:
-    """With sentence meaning: banter, transitions and asides (far from the piece and from their own
-    section) lose; sentences at the heart of the subject gain a little."""
-    if piece.meaning is None:
-        return 1.0
-    z = piece.subject.get(sentence.index, 0.0)
-    if z >= SUBJECT_FREE:
-        return 1.0
-    return max(SUBJECT_MIN, 1 + SUBJECT_SLOPE * (z - SUBJECT_FREE))
-
-
-Signal = Callable[[Sentence, Piece], float]
-SIGNALS: tuple[Signal, ...] = (speaks_of_self, addresses_listener, vague, sets_up_question, asked_for, unsure_names,
-                               makes_claim, on_subject)
 
 
 # ------------------------------------------------------------------------------- selection

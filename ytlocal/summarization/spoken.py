@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ..text import capitalize
+
 _SPACE = re.compile(r"\s+")
 
 # Filler sounds and phrases that never carry meaning, wherever they stand. Word boundaries keep
@@ -87,14 +89,6 @@ def _opens_list(word: str, text: str) -> bool:
         len(re.findall(rf",\s*{said}", text, re.I)) >= 2
 
 
-def _capitalize(text: str) -> str:
-    """The first letter in upper case, where it has one letter as upper case ("ß" stays)."""
-    if not text:
-        return text
-    upper = text[0].upper()
-    return (upper if len(upper) == 1 else text[0]) + text[1:]
-
-
 def strip_openers(text: str) -> str:
     """Remove discourse markers and hedges that open a sentence, as long as more than a clause is left."""
     previous = None
@@ -138,5 +132,5 @@ def clean_spoken(sentence: str) -> str:
     text = re.sub(r"[,;:\s]+([.!?])$", r"\1", text)
     if text[-1] not in ".!?":
         text += "."
-    return _capitalize(text)
+    return capitalize(text)
 

@@ -6,19 +6,24 @@ The steps, each in its own module:
    :mod:`.spoken`);
 2. sections where the subject changes (:mod:`.segment`), or the creator's chapters;
 3. the sentences that carry the specific claims, spread over the sections, up to a word budget set
-   by the length of the piece (:mod:`.select`, :mod:`.salience`);
+   by the length of the piece (:mod:`.select`, :mod:`.signals`, :mod:`.sentence_kinds`, :mod:`.salience`);
 4. the map step, per section: the model rewrites each chosen sentence as a clean statement, kept
    only when :func:`.rewrite.verify_rewrite` finds the same claim in it; the model names the
    section, kept only when the heading passes :func:`.headings.heading_problem`, else the section's
    key phrase names it;
 5. the reduce step: the most valuable statement of each section leads the summary as a key point,
    a title (the media's, else the file's, else the model's when checked, else key phrases) and a
-   TL;DR (the model's when every sentence of it is grounded, else the best remaining statements).
+   TL;DR (the model's when every sentence of it is grounded, else the best remaining statements);
+   TL;DR sentences, tags and key-phrase titles pass :mod:`.checks`.
 
 No 8-word run appears twice. Greedy decoding with a fixed seed and a cache of every model call make
 the same input give the same output, and a killed run resumes without redoing finished calls.
 A tiny model (SmolLM2-135M) passes the checks for some sentences; a stronger one for more: the same
 code gives a more abstractive summary with a stronger model, never an unchecked one.
+
+This module is the chain and the model calls it needs (about 450 lines): the map and reduce steps share
+one session, its counts and the runs already emitted, so they stay in one class; every rule they apply
+lives in the modules above.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from typing import Sequence
 
 from ..errors import SummaryError
 from ..progress import Progress
-from .headings import VAGUE, Casing, KeyPhrases, parts_of_speech, capitalize, heading_problem, readable_stem, tidy_heading
+from .checks import subject_title, tag_problem, tldr_problem
+from .headings import Casing, KeyPhrases, heading_problem, readable_stem, tidy_heading
 from ..runtime.llm import LlmSession, SamplingOptions
 from .prompts import (
     HEADING_INSTRUCTION,
@@ -46,10 +52,12 @@ from .salience import WordWeights
 from .segment import WORDS_PER_MINUTE, section_count, topical_boundaries
 from .ads import excluded_indices, find_ad_spans, timed_spans
 from .meaning import Meaning
-from .select import SIGNALS, Choice, Selector, has_verb, leans_back, looks_complete, on_subject
+from .select import Choice, Selector
+from .sentence_kinds import leans_back
+from .signals import SIGNALS, on_subject
 from .sentences import Sentence, run_times, transcript_sentences
 from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
-from ..text import NOT_CONTENT, content_words, first_person, is_looping, ngrams, split_sentences, words
+from ..text import capitalize, content_words, is_looping, ngrams, split_sentences, words
 
 log = logging.getLogger(__name__)
 REPEAT_NGRAM = 8
@@ -63,62 +71,7 @@ CONTEXT_SENTENCES = 2  # neighbours on each side whose words a rewrite may use
 INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b|"
                        r"\bsystem prompt\b|\bas an ai\b", re.I)
 _ENGLISH = {"en", "english", "en-us", "en-gb"}
-
-
 TAG_COUNT = 5
-# What a TL;DR never is: a greeting, a self-introduction, the host announcing the episode, a thank-you.
-_NOT_A_CLAIM = re.compile(
-    r"\b(?:welcome|hello|hi,|hey|thanks?|thank you|my name is|my guest|joined by|the following is|"
-    r"this is (?:the|a|my) (?:\w+ ){0,3}(?:podcast|show|episode|channel|conversation)|in this (?:episode|video|talk)|"
-    r"today (?:we|i|my)|(?:honou?red|excited|delighted|thrilled) to|let's (?:get|dive|jump|start))\b", re.I)
-
-
-def tldr_problem(text: str) -> str | None:
-    """Why a sentence cannot stand in a TL;DR, or None: it must be a complete third-person claim that
-    stands on its own, not a greeting or introduction, not addressed to the listener, not a list of names."""
-    tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
-    if len(words(text)) < 6 or text.rstrip().endswith("?"):
-        return "too short or a question"
-    if _NOT_A_CLAIM.search(text):
-        return "a greeting or an introduction"
-    if leans_back(text):
-        return "leans on what came before"
-    if first_person(text):
-        return "first person"
-    if re.search(r"\b(?:you|your)\b", text, re.I):
-        return "addressed to the listener"
-    capitalized = sum(1 for token in tokens[1:] if token[0].isupper())
-    if capitalized >= 3 and capitalized > 0.35 * len(tokens):
-        return "a list of names"
-    if not looks_complete(text) or not has_verb(text):
-        return "a fragment"
-    return None
-
-
-def tag_problem(tag: str) -> str | None:
-    """Why a key phrase is no tag, or None: 1 to 4 words, none vague, filler or a stop word."""
-    tokens = words(tag)
-    if not 1 <= len(tokens) <= 4:
-        return "length"
-    if any(token in VAGUE or token in NOT_CONTENT or len(token) < 3 for token in tokens):
-        return "vague or a stop word"
-    if not {"NOUN", "PROPN"} & parts_of_speech(tokens[-1]):
-        return "not a noun phrase"
-    return None
-
-
-def subject_title(subject: Sequence[str], transcript_words: set[str]) -> str | None:
-    """A title from the leading key phrases: the first, joined by the next one not related to it
-    ("Superintelligence and analogy"), 2 to 6 words, that passes :func:`heading_problem`."""
-    if not subject:
-        return None
-    first = subject[0]
-    candidates = [f"{first} and {other}" for other in subject[1:3]] + [first]
-    for candidate in candidates:
-        title = capitalize(candidate)
-        if heading_problem(title, transcript_words, max_words=6) is None:
-            return title
-    return None
 
 
 class _Emitted:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from ..registry import human_size
+from ..sizes import human_size
 from ..render import clock as render_clock, url_at
 
 TEMPLATES = Path(__file__).parent / "templates"

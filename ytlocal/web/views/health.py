@@ -50,7 +50,8 @@ def _slow_facts(state) -> dict:
 
 
 def page(request):
-    from ...registry import ModelStore, human_size
+    from ...registry import ModelStore
+    from ...sizes import human_size
     from ...config import resolve_models_dir
 
     state = state_of(request)

@@ -19,6 +19,7 @@ import bisect
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 
+from ...clock import offset_seconds
 from ...library import PLAYABLE
 from ...naming import output_stem
 from ...render import FILE_SUFFIX
@@ -28,14 +29,6 @@ SUMMARY_TYPES = {"md": "text/markdown", "hashnode": "text/markdown", "json": "ap
 TRANSCRIPT_FORMATS = {"srt": "application/x-subrip", "vtt": "text/vtt", "txt": "text/plain", "json": "application/json"}
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mkv", ".mov", ".mpeg")
 NO_VIDEO = "No video with this id in the library."
-
-
-def _seconds(value) -> float | None:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if 0 <= seconds < 10 ** 7 else None
 
 
 def _left_out(summary, segments) -> tuple[list, set[int]]:
@@ -66,7 +59,7 @@ def page(request):
     if details is None:
         raise HTTPException(404, NO_VIDEO)
     transcript, media = details.transcript, details.media
-    start = _seconds(request.query_params.get("t"))
+    start = offset_seconds(request.query_params.get("t"))
     segments = transcript.segments
     timed = bool(segments) and not (transcript.options or {}).get("untimed")
     current = None
