@@ -29,7 +29,8 @@ from .library import video_id_of
 from .pipeline import index_quietly
 from .progress import Progress
 from .records import Result
-from .render import clock, md_escape
+from .clock import clock
+from .render import md_escape
 from .store import atomic_write_text, utc_timestamp
 
 STATE_DIR = ".ytlocal"

@@ -119,7 +119,7 @@ def library_list(app: AppContext, as_json, library_dir) -> None:
 
     Example: ytlocal library list
     """
-    from ..render import clock
+    from ..clock import clock
 
     with _open(app, library_dir) as store:
         rows = store.videos()

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from ..clock import clock_seconds
 from ..errors import SourceError
 from ..records import Media, Point, Result, Segment, Summary, Transcript
 from ..transcript import TRANSCRIPT_SUFFIXES
@@ -48,13 +49,6 @@ _FRONT = re.compile(r'^(title|source|duration): "?(.*?)"?$', re.M)
 _BULLET = re.compile(r"^\s*[-*] \[(\d{1,2}:\d{2}(?::\d{2})?)\](?:\(([^)\s]*)\))?\s+(.+)$", re.M)
 
 
-def _seconds(clock_text: str) -> float:
-    total = 0.0
-    for part in clock_text.split(":"):
-        total = total * 60 + int(part)
-    return total
-
-
 def read_summary_markdown(path: Path) -> Result:
     """A summary ``.md`` written by ytlocal, as a Result whose transcript is its timed statements: what
     a batch folder holds when it was run without --with-transcript."""
@@ -65,7 +59,7 @@ def read_summary_markdown(path: Path) -> Result:
     if not text.startswith("---\n") or "generator: \"ytlocal" not in text.split("\n---", 1)[0]:
         raise SourceError(f"{path} is not a summary written by ytlocal")
     front = dict(_FRONT.findall(text.split("\n---", 1)[0]))
-    segments = [Segment(_seconds(clock), _seconds(clock), statement.strip()) for clock, _url, statement in
+    segments = [Segment(clock_seconds(clock), clock_seconds(clock), statement.strip()) for clock, _url, statement in
                 _BULLET.findall(text)]
     if not segments:
         raise SourceError(f"{path}: a summary without timed statements")
@@ -73,7 +67,7 @@ def read_summary_markdown(path: Path) -> Result:
     url = source if source.startswith(("http://", "https://")) else None
     media = Media(key="summary-" + hashlib.sha256(source.encode()).hexdigest()[:16], source=source, audio_path=None,
                   title=front.get("title") or path.stem, extractor="summary", video_id="summary",
-                  duration=_seconds(front["duration"]) if re.fullmatch(r"[\d:]+", front.get("duration", "")) else None,
+                  duration=clock_seconds(front["duration"]) if re.fullmatch(r"[\d:]+", front.get("duration", "")) else None,
                   webpage_url=url)
     return Result(str(path) if url is None else url, media=media, transcript=Transcript(segments))
 

@@ -40,7 +40,8 @@ class Hit:
     @property
     def link(self) -> str:
         """``[mm:ss](URL?t=S)`` for a web video, else ``path mm:ss`` (or the path alone without times)."""
-        from ..render import clock, timestamp_link
+        from ..clock import clock
+        from ..render import timestamp_link
 
         if self.url:
             return timestamp_link(self.start, self.url) if self.start is not None else self.url

@@ -12,7 +12,8 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from ..sizes import human_size
-from ..render import clock as render_clock, url_at
+from ..clock import clock as render_clock
+from ..render import url_at
 
 TEMPLATES = Path(__file__).parent / "templates"
 
