@@ -262,7 +262,7 @@ class BatchRunner:
                 jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
                 jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
                 progress.stage("write")
-                return recorder.written(job_id, item)
+                return recorder.deliver_and_mark_done(job_id, item)
         except JobCancelled:
             jobs.mark_cancelled(job_id)
             self.log(f"cancelled: {media.title}")

@@ -291,7 +291,7 @@ def _record(recorder: JobRecorder, item: "Planned", outcome: dict[str, Any], log
         return None
     result: Result = outcome["result"]
     jobs.update(job_id, state="summarized", whisper_model=result.transcript.model, llm_model=result.summary.llm["name"])
-    return recorder.written(job_id, result)
+    return recorder.deliver_and_mark_done(job_id, result)
 
 
 WORKER_CHECKS = ("python", "ffmpeg", "whisper device", "llm offload", "models dir", "whisper model", "llm model",

@@ -25,7 +25,8 @@ from typing import Any, Callable
 from .acquire import Failure, Media, Planned, fetch
 from .db import Database, Schema, add_column
 from .errors import SkippedSource, SourceError
-from .library import index_quietly, video_id_of
+from .delivery import Delivery, LibraryAdd
+from .library import video_id_of
 from .progress import Progress
 from .records import Result
 from .render import clock, md_escape
@@ -490,8 +491,7 @@ class BatchOptions:
     with_transcript: bool = False
     backoff_seconds: float = 2.0
     cluster: str | None = None  # a Dask scheduler address, or local:N (see ytlocal.cluster)
-    settings: Any = None  # the command's Settings: finished videos are added to the library it names
-    embedder: Any = None  # what gives the library's passages their vectors (the pipeline's embedder loader)
+    add_to_library: LibraryAdd | None = None  # finished videos go to the library through it (None: they do not)
     allow_dirs: tuple[Path, ...] | None = None  # local files only under these, checked on the file opened (web queue)
 
 
@@ -542,20 +542,20 @@ class JobRecorder:
     def failed(self, job_id: str, error: str, transient: bool) -> None:
         self.jobs.update(job_id, state="failed", error=error, error_kind="transient" if transient else "permanent")
 
-    def written(self, job_id: str, item: Result) -> float:
-        """Write a summarized video's files and mark it done; returns its audio seconds."""
+    def deliver_and_mark_done(self, job_id: str, item: Result) -> float:
+        """Write a summarized video's files, add it to the library, then mark it done; returns its audio
+        seconds."""
         started = time.perf_counter()
         options = self.options
-        [path, *others] = item.write(options.out_dir, options.formats, options.with_transcript)
+        delivery = Delivery(options.out_dir, options.formats, options.with_transcript,
+                            add_to_library=options.add_to_library)
+        delivered = delivery.write(item)
         self.jobs.add_time(job_id, "render_s", time.perf_counter() - started)
-        transcript = next((p for p in others if p.name == f"{item.stem}.json"), None)
         # In the library before it is done: a done job's video page (`ytlocal serve`) is there at once.
         # A kill in between redoes the write and the add (adding again replaces).
-        if options.settings is not None:
-            index_quietly(options.settings, item, embedder=options.embedder, summary_path=path,
-                          transcript_path=transcript)
-        self.jobs.update(job_id, state="done", output=str(path), tldr=item.summary.tldr, stage=None, step=None,
-                         library_id=video_id_of(item))
+        delivery.index(item, delivered)
+        self.jobs.update(job_id, state="done", output=str(delivered.summary_path), tldr=item.summary.tldr, stage=None,
+                         step=None, library_id=video_id_of(item))
         return item.media.duration or item.transcript.duration or 0.0
 
 

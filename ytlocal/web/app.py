@@ -81,8 +81,8 @@ def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | 
     lock = model_lock or threading.Lock()
     library = session.library()  # with the session's embedding model: search by meaning too
     queue = BatchQueue(session.pipeline, BatchOptions(out_dir=Path(options.queue_dir), formats=options.formats,
-                                                      with_transcript=True, settings=session.settings,
-                                                      embedder=session.pipeline.embedder,
+                                                      with_transcript=True,
+                                                      add_to_library=session.library_adder(),
                                                       allow_dirs=tuple(options.allow_dirs)),
                        busy=lock)
     secret, warning = session_secret(options.secret_file or Path(library.path).parent / SECRET_NAME)
