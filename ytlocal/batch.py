@@ -29,12 +29,12 @@ from typing import Callable, ContextManager, Iterator
 from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, local_media, plan
 from .confined import OpenedFile, open_unlinked
 from .errors import BatchLocked, SourceError, YtlocalError
-from .jobs import (DB_NAME, FINAL_STATES, INDEX_NAME, STATE_DIR, BatchOptions, BatchStopped, JobCancelled,
-                   JobList, JobProgress, JobRecorder, JobView, QueuedSource, Report, WorkerLoad, fetch_with_retries,
-                   report_from, status_table, write_index)
+from .jobs import (STATE_DIR, BatchOptions, BatchStopped, JobCancelled, JobList, JobProgress, JobRecorder, JobView,
+                   QueuedSource, fetch_with_retries)
 from .pipeline import TRANSCRIPT_SUFFIXES, Pipeline
 from .progress import Progress
 from .records import Result, Transcript
+from .report import Report, report_from, write_index
 from .transcript import read_transcript
 from .store import DiskFullError, atomic_write_json, read_json, utc_timestamp
 
@@ -457,7 +457,4 @@ def _import_local(media: Media, out_dir: Path) -> Media:
     return MediaCache(out_dir).load(media.key) or media
 
 
-# The job list's names stay importable from here, where `ytlocal batch` and its users found them.
-__all__ = ["BatchLock", "BatchOptions", "BatchQueue", "BatchRunner", "BatchStopped", "DB_NAME", "FINAL_STATES",
-           "INDEX_NAME", "JobCancelled", "JobList", "QueueSnapshot", "Report", "STATE_DIR", "WorkerLoad",
-           "fetch_to_folder", "fetch_with_retries", "report_from", "status_table", "write_index"]
+__all__ = ["BatchLock", "BatchQueue", "BatchRunner", "QueueSnapshot", "fetch_to_folder"]

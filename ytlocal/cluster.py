@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from . import __version__
 from .errors import ClusterError, ModelError, SkippedSource, SourceError, YtlocalError
-from .jobs import BatchOptions, JobRecorder, Report, WorkerLoad, fetch_with_retries, write_index
+from .jobs import BatchOptions, JobRecorder, fetch_with_retries
 from .records import Result
+from .report import Report, WorkerLoad, write_index
 from .store import DiskFullError
 
 if TYPE_CHECKING:

@@ -141,7 +141,9 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
 
     On many machines: ytlocal batch urls.txt -o ~/summaries --cluster tcp://scheduler:8786
     """
-    from ..batch import BatchOptions, BatchRunner, JobList, report_from, status_table
+    from ..batch import BatchRunner
+    from ..jobs import BatchOptions, JobList
+    from ..report import report_from, status_table
     from ..errors import BatchIncomplete
     from ..summarization import SummarizeOptions
 

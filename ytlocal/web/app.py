@@ -75,7 +75,8 @@ class WebState:
 
 def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | None = None) -> WebState:
     """The state for ``session``'s library and a queue in ``options.queue_dir`` (not started yet)."""
-    from ..batch import BatchOptions, BatchQueue
+    from ..batch import BatchQueue
+    from ..jobs import BatchOptions
     from .templating import environment
 
     lock = model_lock or threading.Lock()
