@@ -16,7 +16,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Iterable, Iterator, Literal, TextIO
 
 from .progress import Progress, no_progress
 from .errors import SkippedSource, SourceError, first_line
@@ -443,14 +443,20 @@ def acquire_url(url: str, options: AcquireOptions, progress: Progress = no_progr
 FETCH_MANIFEST = "ytlocal-fetch.json"
 
 
+PlannedKind = Literal["file", "url", "entry", "fetched"]
+# file: the Path; url: the URL; entry: the info dict yt-dlp listed it with; fetched: (folder, media key);
+# None only for a job id made from a source that failed before planning.
+PlannedTarget = Path | str | dict[str, Any] | tuple[Path, str] | None
+
+
 @dataclass
 class Planned:
     """One video to fetch, known before any download: a local file, a URL, a playlist entry yt-dlp
     already listed, or an item of a fetched folder. ``label`` names it stably across runs."""
 
     label: str
-    kind: str  # file, url, entry, fetched
-    target: Any
+    kind: PlannedKind
+    target: PlannedTarget
     origin: str
 
     @property
