@@ -20,15 +20,7 @@ from typing import Any, Iterable, Iterator, Literal, TextIO
 
 from .progress import Progress, no_progress
 from .errors import SkippedSource, SourceError, first_line
-from .inputs import (  # noqa: F401  (expand_sources and is_url are part of acquire's interface)
-    MEDIA_EXTENSIONS,
-    Failure,
-    SourceItem,
-    expand_sources,
-    is_url,
-    looks_like_source_list,
-    user_path,
-)
+from .inputs import Failure, SourceItem, expand_sources, is_url, user_path
 from .records import Chapter, Media
 from .store import atomic_write_json, read_json, sha256_file
 

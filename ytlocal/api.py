@@ -24,11 +24,12 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
 
-from .acquire import AcquireOptions, Failure
+from .acquire import AcquireOptions
 from .answer import Answer
 from .config import Settings, effective_threads, load_settings, resolve_cache_dir, resolve_models_dir
 from .delivery import Delivered, Delivery, LibraryAdd
 from .errors import SourceError, YtlocalError
+from .inputs import Failure
 from .library import Hit, Library, index_quietly, library_dir
 from .pipeline import Pipeline
 from .progress import Progress, no_progress

@@ -26,17 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
-from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, local_media, plan
+from .acquire import FETCH_MANIFEST, Planned, fetch, local_media, plan
 from .confined import OpenedFile, open_unlinked
 from .errors import BatchLocked, SourceError, YtlocalError
+from .inputs import Failure
 from .jobs import (STATE_DIR, BatchOptions, BatchStopped, JobCancelled, JobList, JobProgress, JobRecorder, JobView,
                    QueuedSource, fetch_with_retries)
 from .pipeline import TRANSCRIPT_SUFFIXES, Pipeline
 from .progress import Progress
-from .records import Result, Transcript
+from .records import Media, Result, Transcript
 from .report import Report, report_from, write_index
-from .transcript import read_transcript
 from .store import DiskFullError, atomic_write_json, read_json, utc_timestamp
+from .transcript import read_transcript
 
 LOCK_NAME = "batch.lock"
 log = logging.getLogger(__name__)

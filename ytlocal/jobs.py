@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .acquire import Failure, Media, Planned, fetch
+from .acquire import Planned, fetch
 from .db import Database, Schema, add_column
-from .errors import SkippedSource, SourceError
 from .delivery import Delivery, LibraryAdd
+from .errors import SkippedSource, SourceError
+from .inputs import Failure
 from .library import video_id_of
 from .progress import Progress
-from .records import Result
+from .records import Media, Result
 from .report import Report
 from .store import utc_timestamp
 

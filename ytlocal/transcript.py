@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 from .errors import SourceError
-from .records import Media, Segment, Transcript, Word
+from .records import Media, Segment, Transcript
 from .store import atomic_write_text
 
 FORMATS = ("txt", "srt", "vtt", "json")
-__all__ = ["FORMATS", "Segment", "Transcript", "Word", "parse_cues", "read_transcript", "write_transcript"]
+__all__ = ["FORMATS", "parse_cues", "read_transcript", "write_transcript"]
 
 
 # ------------------------------------------------------------------------------------ writers

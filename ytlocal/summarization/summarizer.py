@@ -32,6 +32,7 @@ from typing import Sequence
 
 from ..errors import SummaryError
 from ..progress import Progress
+from ..records import Chapter, Point, Section, Summary
 from .headings import VAGUE, Casing, KeyPhrases, parts_of_speech, capitalize, heading_problem, readable_stem, tidy_heading
 from ..runtime.llm import LlmSession, SamplingOptions
 from .prompts import (
@@ -48,7 +49,7 @@ from .ads import excluded_indices, find_ad_spans, timed_spans
 from .meaning import Meaning
 from .select import SIGNALS, Choice, Selector, has_verb, leans_back, looks_complete, on_subject
 from .sentences import Sentence, run_times, transcript_sentences
-from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
+from .summary import ALL_MEANING_USES, LENGTHS, SummarizeOptions
 from ..text import NOT_CONTENT, content_words, first_person, is_looping, ngrams, split_sentences, words
 
 log = logging.getLogger(__name__)
