@@ -16,7 +16,7 @@ export YTLOCAL_MODELS_DIR="${YTLOCAL_MODELS_DIR:-$ROOT/models}"
 rm -rf "$OUT" && mkdir -p "$OUT/summaries" "$OUT/raw"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 export YTLOCAL_CONFIG="$WORK/none.toml" YTLOCAL_CACHE_DIR="$WORK/cache"
-LIB="$WORK/library"
+LIB="$WORK/library"; : >"$WORK/none.toml"
 scrub() { "$PY" - "$@" <<'PY'
 import json, re, sys
 path = sys.argv[1]
