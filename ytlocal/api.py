@@ -240,12 +240,11 @@ class Session:
             raise first.error
         return first
 
-    def library(self, folder: str | Path | None = None) -> Library:
+    def library(self) -> Library:
         """The :class:`~ytlocal.library.Library` this session adds to and searches (close it after use),
         with this session's embedding model (loaded on first use; None when not installed), so that
-        what it adds gets vectors and its searches fuse words with meaning. ``folder``: another
-        library than the session's."""
-        return Library(folder or library_dir(self.settings), embedder=self.pipeline.embedder)
+        what it adds gets vectors and its searches fuse words with meaning."""
+        return Library(library_dir(self.settings), embedder=self.pipeline.embedder)
 
     def library_adder(self) -> LibraryAdd:
         """Adds a finished video to this session's library, with vectors from its embedding model; a
