@@ -39,7 +39,8 @@ PLAIN_REDUCE = "Summarize these bullet points into a final summary with a title,
 
 def load_transcript(path: Path):
     from ytlocal.records import Media
-    from ytlocal.transcript import Segment, Transcript, read_transcript
+    from ytlocal.transcript import read_transcript
+    from ytlocal.records import Segment, Transcript
 
     if path.suffix.lower() != ".md":
         return read_transcript(path)
@@ -122,7 +123,7 @@ def repeated(transcript, times: int):
     """The transcript ``times`` times over, as one long recording (times shifted)."""
     if times <= 1:
         return transcript
-    from ytlocal.transcript import Segment
+    from ytlocal.records import Segment
 
     length = transcript.duration or max(s.end for s in transcript.segments)
     transcript.segments = [Segment(s.start + k * length, s.end + k * length, s.text)

@@ -41,7 +41,8 @@ from cases import DATA, all_cases  # noqa: E402
 from ytlocal.summarization import sentence_ends as se  # noqa: E402
 from ytlocal.summarization.sentences import _without_labels, speaker_labels  # noqa: E402
 from ytlocal.text import split_sentences  # noqa: E402
-from ytlocal.transcript import Segment, read_transcript  # noqa: E402
+from ytlocal.transcript import read_transcript  # noqa: E402
+from ytlocal.records import Segment  # noqa: E402
 
 OUT = ROOT / "ytlocal" / "summarization" / "data"
 # Held out, parts of speech of the words around a gap (c0c1, c-1c0c1, c0c1c2, w0c1, c0w1) gained nothing

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from ytlocal.acquire import AcquireOptions, Failure, Media, acquire, describe_download_error, expand_sources, probe_audio
+from ytlocal.acquire import AcquireOptions, acquire, describe_download_error, probe_audio
+from ytlocal.inputs import Failure, expand_sources
+from ytlocal.records import Media
 from ytlocal.errors import SourceError
 
 from conftest import closed_loopback_port

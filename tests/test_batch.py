@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from ytlocal.acquire import is_transient
-from ytlocal.batch import BatchLock, JobList
+from ytlocal.batch import BatchLock
 from ytlocal.errors import BatchIncomplete, BatchLocked
+from ytlocal.jobs import JobList
 
 from conftest import REPO_ROOT
 from media import encode, speak, video_without_audio

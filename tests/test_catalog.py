@@ -3,8 +3,7 @@
 import pytest
 
 from ytlocal.errors import ConfigError, ModelError
-from ytlocal.catalog import CONVERSIONS, KINDS, model_kind
-from ytlocal.registry import MODEL_KINDS, load_catalog, parse_catalog
+from ytlocal.catalog import CONVERSIONS, KINDS, MODEL_KINDS, load_catalog, model_kind, parse_catalog
 from ytlocal.sources import CONVERTERS
 
 DEFAULTS_FROM_PYPI = ("whisper-tiny.en", "whisper-base", "smollm2-135m-instruct", "minilm-l6-v2")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ytlocal.batch import JobList
+from ytlocal.jobs import JobList
 
 from test_batch import (TALKS, assert_same_summaries, batch_command, good_sources, site, subprocess_env,  # noqa: F401
                         summaries, talk_audio)

@@ -8,8 +8,8 @@ import yaml
 
 from ytlocal.acquire import AcquireOptions, _QuietLogger, _ydl_options
 from ytlocal.errors import SourceError
-from ytlocal.records import Media
-from ytlocal.transcript import Segment, Transcript, write_transcript
+from ytlocal.records import Media, Segment, Transcript
+from ytlocal.transcript import write_transcript
 
 from media import TALK_TEXT, ffmpeg
 

@@ -17,16 +17,18 @@ import sys
 
 import pytest
 
+from ytlocal.catalog import parse_catalog
 from ytlocal.errors import ModelError
-from ytlocal.registry import ModelStore, parse_catalog
+from ytlocal.registry import ModelStore
 
 from conftest import REPO_ROOT, closed_loopback_port, run_ytlocal
 
 PULL_SCRIPT = """
 import json, sys
 from pathlib import Path
+from ytlocal.catalog import parse_catalog
 from ytlocal.errors import YtlocalError
-from ytlocal.registry import ModelStore, parse_catalog
+from ytlocal.registry import ModelStore
 root, catalog, name = sys.argv[1:4]
 try:
     installed = ModelStore(Path(root), parse_catalog(catalog)).pull(name)

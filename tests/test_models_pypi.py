@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from ytlocal.errors import ModelError
-from ytlocal.registry import MANIFEST_NAME, ModelStore, load_catalog, parse_catalog
+from ytlocal.registry import MANIFEST_NAME, ModelStore
+from ytlocal.catalog import load_catalog, parse_catalog
 
 from conftest import closed_loopback_port, run_ytlocal
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ytlocal.records import Media
-from ytlocal.transcript import Segment, Transcript, write_transcript
+from ytlocal.records import Media, Segment, Transcript
+from ytlocal.transcript import write_transcript
 
 from media import TALK_TEXT
 

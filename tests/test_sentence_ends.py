@@ -9,7 +9,8 @@ import pytest
 from ytlocal.summarization.sentence_ends import MAX_WORDS, choose_breaks, lacks_sentence_ends, restore
 from ytlocal.summarization.sentences import transcript_sentences
 from ytlocal.text import words
-from ytlocal.transcript import Segment, Word, read_transcript
+from ytlocal.transcript import read_transcript
+from ytlocal.records import Segment, Word
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

@@ -12,10 +12,10 @@ from ytlocal.errors import ModelError, SummaryError
 from ytlocal.summarization import SummarizeOptions, summarize_transcript
 from ytlocal.runtime.models import Models
 from ytlocal.text import content_words, max_ngram_repeats
-from ytlocal.records import Media
+from ytlocal.records import Media, Segment, Transcript
 
 from conftest import REPO_ROOT
-from ytlocal.transcript import Segment, Transcript, write_transcript
+from ytlocal.transcript import write_transcript
 
 from media import TALK_TEXT
 

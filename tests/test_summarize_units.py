@@ -9,9 +9,9 @@ import pytest
 from ytlocal.errors import SummaryError
 from ytlocal.runtime.llm import CallCache, Generation, LlmSession
 from ytlocal.summarization.summarizer import Summarizer
-from ytlocal.summarization.summary import Chapter, SummarizeOptions
+from ytlocal.summarization.summary import SummarizeOptions
+from ytlocal.records import Chapter, Segment
 from ytlocal.text import content_words, is_looping, max_ngram_repeats, support, words
-from ytlocal.transcript import Segment
 
 
 def segments_of(sentences, seconds_each=5.0):

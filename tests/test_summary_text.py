@@ -13,7 +13,7 @@ from ytlocal.summarization.sentence_kinds import is_candidate, looks_complete, s
 from ytlocal.summarization.sentences import transcript_sentences
 from ytlocal.summarization.spoken import clean_spoken
 from ytlocal.text import content_words, words
-from ytlocal.transcript import Segment
+from ytlocal.records import Segment
 
 # Real spoken sentences from public podcast transcripts (whisper output) and their written form.
 CLEANED = [

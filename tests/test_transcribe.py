@@ -5,7 +5,8 @@ import pytest
 
 from ytlocal.acquire import local_media
 from ytlocal.transcription import TranscribeOptions, WhisperEngine, transcribe_media
-from ytlocal.transcript import Transcript, read_transcript, write_transcript
+from ytlocal.transcript import read_transcript, write_transcript
+from ytlocal.records import Transcript
 
 from media import TALK_TEXT, normalize_words, silence, speak
 

@@ -5,7 +5,8 @@ import pytest
 from ytlocal.errors import SourceError
 from ytlocal.naming import output_stem, sanitize_title
 from ytlocal.transcription import drop_repeated_segments, split_on_words
-from ytlocal.transcript import Segment, Transcript, Word, parse_cues, read_transcript, render_srt, render_vtt
+from ytlocal.transcript import parse_cues, read_transcript, render_srt, render_vtt
+from ytlocal.records import Segment, Transcript, Word
 
 
 def words(spec):

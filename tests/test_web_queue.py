@@ -11,7 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from ytlocal.api import Session
-from ytlocal.jobs import JobList, report_from
+from ytlocal.jobs import JobList
+from ytlocal.report import report_from
 from ytlocal.web.app import ServeOptions, build_state, create_app
 
 from web_fixtures import SAMPLE, TOKEN

@@ -16,19 +16,11 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Iterable, Iterator, Literal, TextIO
 
 from .progress import Progress, no_progress
 from .errors import SkippedSource, SourceError, first_line
-from .inputs import (  # noqa: F401  (expand_sources and is_url are part of acquire's interface)
-    MEDIA_EXTENSIONS,
-    Failure,
-    SourceItem,
-    expand_sources,
-    is_url,
-    looks_like_source_list,
-    user_path,
-)
+from .inputs import Failure, SourceItem, expand_sources, is_url, user_path
 from .records import Chapter, Media
 from .store import atomic_write_json, read_json, sha256_file
 
@@ -443,14 +435,20 @@ def acquire_url(url: str, options: AcquireOptions, progress: Progress = no_progr
 FETCH_MANIFEST = "ytlocal-fetch.json"
 
 
+PlannedKind = Literal["file", "url", "entry", "fetched"]
+# file: the Path; url: the URL; entry: the info dict yt-dlp listed it with; fetched: (folder, media key);
+# None only for a job id made from a source that failed before planning.
+PlannedTarget = Path | str | dict[str, Any] | tuple[Path, str] | None
+
+
 @dataclass
 class Planned:
     """One video to fetch, known before any download: a local file, a URL, a playlist entry yt-dlp
     already listed, or an item of a fetched folder. ``label`` names it stably across runs."""
 
     label: str
-    kind: str  # file, url, entry, fetched
-    target: Any
+    kind: PlannedKind
+    target: PlannedTarget
     origin: str
 
     @property

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .library import Hit
+from .library import Hit, Library
 from .text import NEGATION, content_words, names_and_numbers, split_sentences, words
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
 
 ASK_PROMPT_VERSION = 1
 PASSAGES_SHOWN = 5
@@ -134,7 +137,7 @@ def answer_question(question: str, hits: list[Hit], session, max_tokens: int = A
     return result
 
 
-def ask_library(library, question: str, pipeline, videos: list[str] | None = None) -> Answer:
+def ask_library(library: Library, question: str, pipeline: Pipeline, videos: list[str] | None = None) -> Answer:
     """Answer ``question`` from ``library`` (a :class:`~ytlocal.library.Library`): the best passages of
     the given videos (ids, URLs, paths or titles) or of the whole library, then the model of
     ``pipeline`` (loaded only when there are passages to show it)."""

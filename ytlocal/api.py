@@ -19,15 +19,19 @@ callback ``progress(stage: str, done: int, total: int | None)``; errors are the
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TextIO
 
-from .acquire import AcquireOptions, Failure
+from .acquire import AcquireOptions
 from .answer import Answer
 from .config import Settings, effective_threads, load_settings, resolve_cache_dir, resolve_models_dir
+from .delivery import Delivered, Delivery, LibraryAdd
 from .errors import SourceError, YtlocalError
-from .library import Hit
-from .pipeline import Pipeline
+from .inputs import Failure
+from .library import Hit, Library, library_dir
+from .pipeline import Pipeline, index_quietly
 from .progress import Progress, no_progress
 from .records import Result, Transcript
 from .registry import ModelStore
@@ -35,6 +39,8 @@ from .summarization import SummarizeOptions
 from .transcription import TranscribeOptions
 
 log = logging.getLogger(__name__)
+
+FailureCallback = Callable[[str, YtlocalError], None]  # (source, error): a video that failed; the others go on
 
 
 class Session:
@@ -114,23 +120,80 @@ class Session:
     def llm_reason(self) -> str:
         return self.pipeline.llm_reason
 
-    def results(self, sources: Iterable[str], *, summarize: bool = True,
-                progress: Progress = no_progress) -> Iterator[Result]:
+    def check_models(self, *, llm: bool = True, whisper: bool = True) -> None:
+        """Load-check the models now (the LLM, then whisper and its device), so that an unknown, missing
+        or broken model fails before any download.
+
+        Raises:
+            ModelError: A model is unknown, not installed or broken; or the device cannot be used.
+        """
+        if llm:
+            self.pipeline.llm_model
+        if whisper:
+            self.pipeline.whisper_model
+            self.pipeline.check_device()
+
+    def results(self, sources: Iterable[str], *, summarize: bool = True, progress: Progress = no_progress,
+                stdin: TextIO | None = None, on_failure: FailureCallback | None = None) -> Iterator[Result]:
         """Acquire, transcribe and (unless ``summarize`` is False) summarize each source in order,
         one :class:`~ytlocal.records.Result` per video: a playlist, channel, folder or list gives
-        several. A source that fails gives a Result with ``error`` set; the others go on."""
-        for item in self.pipeline.items(list(sources), progress=progress):
+        several. A source that fails gives a Result with ``error`` set, after ``on_failure(source,
+        error)``; the others go on. ``stdin``: where the source ``-`` reads its sources from."""
+        for result, _delivered in self._processed(sources, summarize, progress, stdin, on_failure, None):
+            yield result
+
+    def deliver(self, sources: Iterable[str], delivery: Delivery, *, summarize: bool = True,
+                progress: Progress = no_progress, stdin: TextIO | None = None,
+                on_failure: FailureCallback | None = None, on_processed: Callable[[Result], None] | None = None,
+                on_written: Callable[[Result, Delivered], None] | None = None,
+                ) -> Iterator[tuple[Result, Delivered | None]]:
+        """:meth:`results`, each video then delivered: its files written, then added to the library
+        (see :class:`~ytlocal.delivery.Delivery`; :meth:`delivery` makes one for this session's library).
+
+        ``on_processed(result)`` is called once a video is transcribed or summarized, before its files
+        are written; ``on_written(result, delivered)`` once they are, before the library add. A video
+        whose files cannot be written has failed like one whose stage failed (``on_failure``).
+
+        Yields:
+            ``(result, delivered)`` per video, in order; ``delivered`` is None when it failed.
+        """
+
+        def write(result: Result) -> Delivered:
+            if on_processed is not None:
+                on_processed(result)
+            with self.pipeline.timed("render") if summarize else nullcontext():
+                return delivery.write(result)
+
+        for result, delivered in self._processed(sources, summarize, progress, stdin, on_failure, write):
+            if delivered is not None:
+                if on_written is not None:
+                    on_written(result, delivered)
+                delivery.index(result, delivered)
+            yield result, delivered
+
+    def _processed(self, sources: Iterable[str], summarize: bool, progress: Progress, stdin: TextIO | None,
+                   on_failure: FailureCallback | None, then: Callable[[Result], Delivered] | None,
+                   ) -> Iterator[tuple[Result, Delivered | None]]:
+        """The one acquire-process-fail loop: each video acquired, processed, then passed to ``then``
+        (whose YtlocalError fails the video too)."""
+        for item in self.pipeline.items(list(sources), stdin=stdin, progress=progress):
+            done = None
             if isinstance(item, Failure):
-                yield Result(item.source, error=item.error)
-                continue
-            try:
-                if summarize:
-                    self.pipeline.summarize(item, progress)
-                else:
-                    self.pipeline.transcribe(item, progress)
-            except YtlocalError as error:
-                item.error = error
-            yield item
+                result = Result(item.source, error=item.error)
+            else:
+                result = item
+                try:
+                    if summarize:
+                        self.pipeline.summarize(result, progress)
+                    else:
+                        self.pipeline.transcribe(result, progress)
+                    if then is not None:
+                        done = then(result)
+                except YtlocalError as error:
+                    result.error = error
+            if result.error is not None and on_failure is not None:
+                on_failure(result.source, result.error)
+            yield result, done
 
     def summarize_many(self, sources: Iterable[str], *, progress: Progress = no_progress) -> Iterator[Result]:
         """Summarize many sources (URLs, playlists, channels, files, folders, transcripts, lists).
@@ -177,14 +240,27 @@ class Session:
             raise first.error
         return first
 
-    def library(self):
+    def library(self) -> Library:
         """The :class:`~ytlocal.library.Library` this session adds to and searches (close it after use),
         with this session's embedding model (loaded on first use; None when not installed), so that
         what it adds gets vectors and its searches fuse words with meaning."""
-        from .library import Library, library_dir
         from .summarization.ads import ad_reads
 
         return Library(library_dir(self.settings), embedder=self.pipeline.embedder, find_ads=ad_reads)
+
+    def library_adder(self) -> LibraryAdd:
+        """Adds a finished video to this session's library, with vectors from its embedding model; a
+        failure there is a logged warning, never a failed video."""
+        return partial(index_quietly, self.settings, embedder=self.pipeline.embedder)
+
+    def delivery(self, out_dir: str | Path, formats: Iterable[str] = ("md",), *, with_transcript: bool = False,
+                 transcript_formats: Iterable[str] | None = None, stream: Callable[[str], None] | None = None,
+                 to_library: bool = True) -> Delivery:
+        """A :class:`~ytlocal.delivery.Delivery` into ``out_dir`` that adds each video to this session's
+        library (unless ``to_library`` is False): see :meth:`deliver`."""
+        return Delivery(Path(out_dir), tuple(formats), with_transcript,
+                        tuple(transcript_formats) if transcript_formats is not None else None, stream,
+                        self.library_adder() if to_library else None)
 
     def search(self, query: str, *, video: str | None = None, limit: int = 10) -> list[Hit]:
         """The best passages for ``query`` in the library (bm25 fused with sentence vectors when the

@@ -26,17 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
-from .acquire import FETCH_MANIFEST, Failure, Media, Planned, fetch, local_media, plan
+from .acquire import FETCH_MANIFEST, Planned, fetch, local_media, plan
 from .confined import OpenedFile, open_unlinked
 from .errors import BatchLocked, SourceError, YtlocalError
-from .jobs import (DB_NAME, FINAL_STATES, INDEX_NAME, STATE_DIR, BatchOptions, BatchStopped, JobCancelled,
-                   JobList, JobProgress, JobRecorder, JobView, QueuedSource, Report, WorkerLoad, fetch_with_retries,
-                   report_from, status_table, write_index)
+from .inputs import Failure
+from .jobs import (STATE_DIR, BatchOptions, BatchStopped, JobCancelled, JobList, JobProgress, JobRecorder, JobView,
+                   QueuedSource, fetch_with_retries)
 from .pipeline import Pipeline
 from .progress import Progress
-from .records import Result, Transcript
-from .transcript import TRANSCRIPT_SUFFIXES, read_transcript
+from .records import Media, Result, Transcript
+from .report import Report, report_from, write_index
 from .store import DiskFullError, atomic_write_json, read_json, utc_timestamp
+from .transcript import TRANSCRIPT_SUFFIXES, read_transcript
 
 LOCK_NAME = "batch.lock"
 log = logging.getLogger(__name__)
@@ -262,7 +263,7 @@ class BatchRunner:
                 jobs.add_time(job_id, "summarize_s", time.perf_counter() - started)
                 jobs.update(job_id, state="summarized", llm_model=summary.llm["name"])
                 progress.stage("write")
-                return recorder.written(job_id, item)
+                return recorder.deliver_and_mark_done(job_id, item)
         except JobCancelled:
             jobs.mark_cancelled(job_id)
             self.log(f"cancelled: {media.title}")
@@ -457,7 +458,4 @@ def _import_local(media: Media, out_dir: Path) -> Media:
     return MediaCache(out_dir).load(media.key) or media
 
 
-# The job list's names stay importable from here, where `ytlocal batch` and its users found them.
-__all__ = ["BatchLock", "BatchOptions", "BatchQueue", "BatchRunner", "BatchStopped", "DB_NAME", "FINAL_STATES",
-           "INDEX_NAME", "JobCancelled", "JobList", "QueueSnapshot", "Report", "STATE_DIR", "WorkerLoad",
-           "fetch_to_folder", "fetch_with_retries", "report_from", "status_table", "write_index"]
+__all__ = ["BatchLock", "BatchQueue", "BatchRunner", "QueueSnapshot", "fetch_to_folder"]

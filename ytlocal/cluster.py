@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from . import __version__
 from .errors import ClusterError, ModelError, SkippedSource, SourceError, YtlocalError
-from .jobs import BatchOptions, JobRecorder, Report, WorkerLoad, fetch_with_retries, write_index
+from .jobs import BatchOptions, JobRecorder, fetch_with_retries
 from .records import Result
+from .report import Report, WorkerLoad, write_index
 from .store import DiskFullError
 
 if TYPE_CHECKING:
@@ -291,7 +292,7 @@ def _record(recorder: JobRecorder, item: "Planned", outcome: dict[str, Any], log
         return None
     result: Result = outcome["result"]
     jobs.update(job_id, state="summarized", whisper_model=result.transcript.model, llm_model=result.summary.llm["name"])
-    return recorder.written(job_id, result)
+    return recorder.deliver_and_mark_done(job_id, result)
 
 
 WORKER_CHECKS = ("python", "ffmpeg", "whisper device", "llm offload", "models dir", "whisper model", "llm model",

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from .progress import Progress, no_progress
-from .acquire import AcquireOptions, Failure, acquire
-from .inputs import is_url, looks_like_source_list, user_path
+from .acquire import AcquireOptions, acquire
+from .inputs import Failure, is_url, looks_like_source_list, user_path
 from .errors import ModelError, SourceError
 from .records import Result, Summary, Transcript
 from .registry import ModelStore, ResolvedModel

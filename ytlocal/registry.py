@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .catalog import MODEL_KINDS, Catalog, ModelSource, ModelSpec, load_catalog, model_kind, parse_catalog
+from .catalog import Catalog, ModelSource, ModelSpec, load_catalog, model_kind
 from .progress import Progress, no_progress
 from .sizes import human_size  # re-exported (cli/models.py) until its callers import ytlocal.sizes
 from .errors import ModelError
@@ -42,9 +42,7 @@ COPY_CHUNK_BYTES = 4 * 1024 * 1024
 GGUF_MAGIC = b"GGUF"
 
 log = logging.getLogger(__name__)
-# Re-exported: the catalog used to live here.
-__all__ = ["MANIFEST_NAME", "MODEL_KINDS", "Catalog", "InstalledModel", "ModelSpec", "ModelStore", "ResolvedModel",
-           "VerifyReport", "human_size", "load_catalog", "parse_catalog"]
+__all__ = ["MANIFEST_NAME", "InstalledModel", "ModelStore", "ResolvedModel", "VerifyReport", "human_size"]
 
 
 

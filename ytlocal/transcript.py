@@ -9,12 +9,12 @@ from pathlib import Path
 
 from .clock import clock_seconds, cue_clock
 from .errors import SourceError
-from .records import Media, Segment, Transcript, Word
+from .records import Media, Segment, Transcript
 from .store import atomic_write_text
 
 FORMATS = ("txt", "srt", "vtt", "json")
 TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")  # the files read as transcripts, richest first
-__all__ = ["FORMATS", "Segment", "TRANSCRIPT_SUFFIXES", "Transcript", "Word", "parse_cues", "read_transcript", "write_transcript"]
+__all__ = ["FORMATS", "TRANSCRIPT_SUFFIXES", "parse_cues", "read_transcript", "write_transcript"]
 
 
 # ------------------------------------------------------------------------------------ writers

@@ -31,7 +31,8 @@ from .progress import Progress, no_progress
 from .errors import TranscriptionError, first_line
 from .registry import ResolvedModel
 from .store import atomic_write_json, read_json, sha256_file
-from .transcript import Segment, Transcript, Word, parse_cues
+from .transcript import parse_cues
+from .records import Segment, Transcript, Word
 
 log = logging.getLogger(__name__)
 

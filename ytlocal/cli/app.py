@@ -7,11 +7,15 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from ..config import Settings, load_settings, resolve_models_dir
 from ..errors import EXIT_CODES, YtlocalError
+
+if TYPE_CHECKING:
+    from ..api import Session
 
 EXIT_CODE_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in sorted(EXIT_CODES.items()))
 
@@ -123,24 +127,25 @@ class Outcome:
             click.echo(f"ytlocal: {len(self.failures)} of {self.total} {what} failed; the others completed", err=True)
         ctx.exit(self.failures[-1][1].exit_code)
 
+    def failure_printer(self, bar: StageBar):
+        """The ``on_failure`` callback of :meth:`ytlocal.api.Session.results`: the bar cleared, then the
+        video's error line (and its exit code kept for :meth:`finish`)."""
 
-def _acquired_items(pipeline, sources, outcome: Outcome, bar: StageBar):
-    """Each acquired item of ``sources``, in order; acquisition failures are reported on the way."""
-    from ..acquire import Failure
-
-    stdin = sys.stdin if "-" in sources else None
-    for item in pipeline.items(list(sources), stdin=stdin, progress=bar):
-        outcome.total += 1
-        if isinstance(item, Failure):
+        def failed(source: str, error: YtlocalError) -> None:
             bar.close()
-            outcome.fail(item.source, item.error)
-            continue
-        yield item
+            self.fail(source, error)
+
+        return failed
 
 
-def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language, task, device, threads,
-                    word_timestamps, no_batch, limit, cookies, cookies_from_browser, rate_limit, retries, captions,
-                    output_dir, llm=None, n_ctx=None, summarize_options=None, llm_gpu_layers=None):
+def stdin_for(sources) -> TextIO | None:
+    """Where the source ``-`` reads its sources from."""
+    return sys.stdin if "-" in sources else None
+
+
+def _build_session(app: AppContext, *, offline, whisper_model, spoken_language, task, device, threads,
+                   word_timestamps, no_batch, limit, cookies, cookies_from_browser, rate_limit, retries, captions,
+                   output_dir, llm=None, n_ctx=None, summarize_options=None, llm_gpu_layers=None) -> "Session":
     """The command's flags on top of the settings, as an API :class:`~ytlocal.api.Session`."""
     from ..api import Session
     from ..summarization import SummarizeOptions
@@ -155,7 +160,7 @@ def _build_pipeline(app: AppContext, *, offline, whisper_model, spoken_language,
                       length=options.length, instructions=options.instructions, summary_language=options.language)
     if summarize_options is not None and app.verbose:
         click.echo(f"ytlocal: summaries by {session.llm_name} ({session.llm_reason})", err=True)
-    return settings, session.pipeline
+    return session
 
 
 def check_output_dir(folder: Path | str | None) -> None:

@@ -7,17 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import YtlocalError
 from . import cli
-from .app import Outcome, StageBar, _acquired_items, _build_pipeline, _formats, _since, check_output_dir
+from .app import Outcome, StageBar, _build_session, _formats, _since, check_output_dir, stdin_for
 from .options import source_options, summary_options, whisper_options
-
-
-def index_quietly(settings, item, **paths) -> None:
-    """Add a finished video to the library (see ytlocal.library); a failure is only a warning."""
-    from ..pipeline import index_quietly as index
-
-    index(settings, item, **paths)
 
 
 @cli.command()
@@ -37,31 +29,27 @@ def transcribe(ctx: click.Context, sources, output_dir, formats, **options) -> N
 
     Example: ytlocal transcribe https://youtu.be/VIDEO_ID -f srt -f txt -o transcripts/
     """
-    from ..transcript import FORMATS, write_transcript
+    from ..transcript import FORMATS
 
     check_output_dir(output_dir)
-    settings, pipeline = _build_pipeline(ctx.obj, output_dir=output_dir, **options)
-    pipeline.whisper_model  # an unknown or missing model fails before any download
-    pipeline.check_device()  # so does --device cuda on a machine where the GPU cannot be used
+    session = _build_session(ctx.obj, output_dir=output_dir, **options)
+    session.check_models(llm=False)  # an unknown or missing model, or an unusable --device, fails before any download
     chosen_formats = list(FORMATS) if "all" in formats else list(dict.fromkeys(formats))
-    out_dir = Path(settings.output_dir).expanduser()
+    delivery = session.delivery(Path(session.settings.output_dir).expanduser(), transcript_formats=chosen_formats)
     outcome = Outcome()
     with StageBar() as bar:
-        for item in _acquired_items(pipeline, sources, outcome, bar):
-            try:
-                transcript = pipeline.transcribe(item, progress=bar)
-                paths = write_transcript(transcript, out_dir, item.stem, chosen_formats)
-            except YtlocalError as error:
-                bar.close()
-                outcome.fail(item.source, error)
+        for item, delivered in session.deliver(sources, delivery, summarize=False, progress=bar,
+                                               stdin=stdin_for(sources), on_failure=outcome.failure_printer(bar),
+                                               on_processed=lambda item: bar.close()):
+            outcome.total += 1
+            if delivered is None:
                 continue
-            bar.close()
-            index_quietly(settings, item, embedder=pipeline.embedder, transcript_path=paths[0] if paths else None)
+            transcript = item.transcript
             if transcript.is_empty:
                 click.echo(f"ytlocal: warning: no speech found in {item.title!r}; the transcript is empty", err=True)
             origin = transcript.model if ":" in transcript.model else f"whisper {transcript.model}"
             click.echo(f"{item.title} ({origin}, {len(transcript.segments)} segments, "
-                       f"language {transcript.language or '?'}): " + ", ".join(str(p) for p in paths))
+                       f"language {transcript.language or '?'}): " + ", ".join(str(p) for p in delivered.paths))
     outcome.finish(ctx, "sources")
 
 
@@ -94,38 +82,30 @@ def summarize(ctx: click.Context, sources, output_dir, llm, formats, length, ins
     if to_stdout and len(formats) > 1:
         raise click.UsageError("-o - writes one summary to stdout: give one -f format (or write files with -o DIR)")
     summarize_options = SummarizeOptions(length=length, instructions=instructions, language=summary_language)
-    settings, pipeline = _build_pipeline(ctx.obj, output_dir=None if to_stdout else output_dir, llm=llm,
-                                         n_ctx=n_ctx, summarize_options=summarize_options, **options)
-    pipeline.llm_model  # an unknown, missing or broken model fails before any download
-    if not all(is_transcript_file(source) for source in sources):
-        pipeline.whisper_model  # the same for whisper, unless every source is a transcript
-        pipeline.check_device()
-    out_dir = Path(settings.output_dir).expanduser()
+    session = _build_session(ctx.obj, output_dir=None if to_stdout else output_dir, llm=llm, n_ctx=n_ctx,
+                             summarize_options=summarize_options, **options)
+    # An unknown, missing or broken model fails before any download (whisper's only when some source needs it).
+    session.check_models(whisper=not all(is_transcript_file(source) for source in sources))
+    delivery = session.delivery(Path(session.settings.output_dir).expanduser(), formats,
+                                with_transcript=with_transcript,
+                                stream=(lambda text: click.echo(text, nl=False)) if to_stdout else None)
+
+    def warn(item, delivered) -> None:
+        for warning in item.summary.warnings:
+            click.echo(f"ytlocal: warning: {warning}", err=True)
+
     outcome = Outcome()
     with StageBar() as bar:
-        for item in _acquired_items(pipeline, sources, outcome, bar):
-            try:
-                summary = pipeline.summarize(item, progress=bar)
-                bar.close()
-                with pipeline.timed("render"):
-                    if to_stdout:
-                        click.echo(item.render(formats[0]), nl=False)
-                    written = item.write(out_dir, () if to_stdout else formats, with_transcript)
-            except YtlocalError as error:
-                bar.close()
-                outcome.fail(item.source, error)
-                continue
-            for warning in summary.warnings:
-                click.echo(f"ytlocal: warning: {warning}", err=True)
-            summaries = 0 if to_stdout else len(formats)  # item.write returns the summaries first
-            index_quietly(settings, item, embedder=pipeline.embedder, summary_path=written[0] if summaries else None,
-                          transcript_path=next((p for p in written[summaries:] if p.suffix == ".json"), None))
-            if written:
-                click.echo(f"{item.title}: " + ", ".join(str(p) for p in written), err=to_stdout)
+        for item, delivered in session.deliver(sources, delivery, progress=bar, stdin=stdin_for(sources),
+                                               on_failure=outcome.failure_printer(bar),
+                                               on_processed=lambda item: bar.close(), on_written=warn):
+            outcome.total += 1
+            if delivered is not None and delivered.paths:
+                click.echo(f"{item.title}: " + ", ".join(str(p) for p in delivered.paths), err=to_stdout)
     if timings:
-        click.echo(f"llm: {pipeline.llm_name} ({pipeline.llm_reason})", err=True)
+        click.echo(f"llm: {session.llm_name} ({session.llm_reason})", err=True)
         click.echo("timings (wall seconds): " + ", ".join(
-            f"{stage} {seconds:.1f}" for stage, seconds in pipeline.timings.items()), err=True)
+            f"{stage} {seconds:.1f}" for stage, seconds in session.pipeline.timings.items()), err=True)
     outcome.finish(ctx, "sources")
 
 
@@ -161,7 +141,9 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
 
     On many machines: ytlocal batch urls.txt -o ~/summaries --cluster tcp://scheduler:8786
     """
-    from ..batch import BatchOptions, BatchRunner, JobList, report_from, status_table
+    from ..batch import BatchRunner
+    from ..jobs import BatchOptions, JobList
+    from ..report import report_from, status_table
     from ..errors import BatchIncomplete
     from ..summarization import SummarizeOptions
 
@@ -180,20 +162,19 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     if output_dir is None:
         raise click.UsageError("batch needs -o/--output-dir (the job list lives there)")
     check_output_dir(output_dir)
-    settings, pipeline = _build_pipeline(
+    session = _build_session(
         ctx.obj, output_dir=output_dir, llm=llm, n_ctx=n_ctx,
         summarize_options=SummarizeOptions(length=length, instructions=instructions, language=summary_language),
         **options)
+    pipeline = session.pipeline
     pipeline.acquire_options.since = _since(since)
-    cluster = cluster or settings.cluster
+    cluster = cluster or session.settings.cluster
     if cluster:
         from ..cluster import parse_address
 
         parse_address(cluster)  # a bad address fails before any listing; workers check their own models
     else:
-        pipeline.llm_model  # fail on an unknown or missing model before any download
-        pipeline.whisper_model
-        pipeline.check_device()
+        session.check_models()  # fail on an unknown or missing model before any download
     from tqdm import tqdm
 
     overall = tqdm(desc="videos", unit=" video", position=0, file=sys.stderr, disable=None, dynamic_ncols=True)
@@ -211,10 +192,10 @@ def batch(ctx: click.Context, sources, output_dir, status_dir, jobs, retry_faile
     runner = BatchRunner(pipeline, BatchOptions(out_dir=output_dir, formats=_formats(formats), retries=options["retries"],
                                                 retry_failed=retry_failed,
                                                 jobs=jobs, with_transcript=with_transcript, cluster=cluster,
-                                                settings=settings, embedder=pipeline.embedder),
+                                                add_to_library=session.library_adder()),
                          overall=overall_progress, stage=stage_bar, log=lambda m: tqdm.write(f"ytlocal: {m}", file=sys.stderr))
     try:
-        report = runner.run(list(sources), stdin=sys.stdin if "-" in sources else None)
+        report = runner.run(list(sources), stdin=stdin_for(sources))
     finally:
         stage_bar.close()
         overall.close()
@@ -250,7 +231,7 @@ def fetch_command(ctx: click.Context, sources, output_dir, since, offline, limit
     outcome = Outcome()
     with StageBar() as bar:
         fetched, failures = fetch_to_folder(list(sources), options, output_dir, bar,
-                                            stdin=sys.stdin if "-" in sources else None)
+                                            stdin=stdin_for(sources))
     outcome.total = len(fetched) + len(failures)
     for media in fetched:
         click.echo(f"{media.title}: {media.audio_path}")

@@ -6,7 +6,6 @@ import json
 
 import click
 
-from ..errors import YtlocalError
 from . import cli
 from .app import AppContext
 from .options import source_options, whisper_options
@@ -200,24 +199,21 @@ def ask(ctx: click.Context, question, sources, llm, as_json, library_dir, **opti
     Example: ytlocal ask "what did she say about analogies?" https://youtu.be/VIDEO_ID
     """
     from ..answer import ask_library
-    from .app import Outcome, StageBar, _acquired_items, _build_pipeline
+    from .app import Outcome, StageBar, _build_session, stdin_for
 
-    _settings, pipeline = _build_pipeline(ctx.obj, output_dir=None, llm=llm, **options)
-    pipeline.llm_model  # an unknown or missing model fails before any download
+    session = _build_session(ctx.obj, output_dir=None, llm=llm, **options)
+    session.check_models(whisper=False)  # an unknown or missing model fails before any download
     wanted: list[str] = []
     outcome = Outcome()
     with _open(ctx.obj, library_dir) as store:
         if sources:
             with StageBar() as bar:
-                for item in _acquired_items(pipeline, list(sources), outcome, bar):
-                    try:
-                        pipeline.transcribe(item, progress=bar)
-                    except YtlocalError as error:
+                for item in session.results(list(sources), summarize=False, progress=bar, stdin=stdin_for(sources),
+                                            on_failure=outcome.failure_printer(bar)):
+                    outcome.total += 1
+                    if item.error is None:
                         bar.close()
-                        outcome.fail(item.source, error)
-                        continue
-                    bar.close()
-                    wanted.append(store.add(item))
+                        wanted.append(store.add(item))
             if not wanted:
                 outcome.finish(ctx, "sources")
                 return
@@ -225,7 +221,7 @@ def ask(ctx: click.Context, question, sources, llm, as_json, library_dir, **opti
             click.echo(f"the library at {store.path} is empty: summarize or transcribe videos first, name them "
                        f"after the question, or `ytlocal library add FOLDER`", err=True)
             return
-        answer = ask_library(store, question, pipeline, wanted or None)
+        answer = ask_library(store, question, session.pipeline, wanted or None)
     hits = answer.passages
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))

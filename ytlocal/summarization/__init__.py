@@ -6,14 +6,14 @@ import time
 from pathlib import Path
 
 from ..progress import Progress
+from ..records import Summary, Transcript
 from ..runtime.llm import CallCache, LlmSession
 from ..runtime.models import ChatModel
-from ..transcript import Transcript
 from .prompts import PROMPT_VERSION
 from .summarizer import Summarizer
-from .summary import LENGTHS, Point, Section, SummarizeOptions, Summary
+from .summary import LENGTHS, SummarizeOptions
 
-__all__ = ["LENGTHS", "Point", "Section", "SummarizeOptions", "Summary", "summarize_transcript"]
+__all__ = ["LENGTHS", "SummarizeOptions", "summarize_transcript"]
 
 
 def summarize_transcript(transcript: Transcript, chat: ChatModel, options: SummarizeOptions, *,

@@ -37,6 +37,7 @@ from typing import Sequence
 
 from ..errors import SummaryError
 from ..progress import Progress
+from ..records import Chapter, Point, Section, Summary
 from .checks import subject_title, tag_problem, tldr_problem
 from .headings import Casing, KeyPhrases, heading_problem, readable_stem, tidy_heading
 from ..runtime.llm import LlmSession, SamplingOptions
@@ -56,7 +57,7 @@ from .select import Choice, Selector
 from .sentence_kinds import leans_back
 from .signals import SIGNALS, on_subject
 from .sentences import Sentence, run_times, transcript_sentences
-from .summary import ALL_MEANING_USES, LENGTHS, Chapter, Point, Section, SummarizeOptions, Summary
+from .summary import ALL_MEANING_USES, LENGTHS, SummarizeOptions
 from ..text import capitalize, content_words, is_looping, ngrams, split_sentences, words
 
 log = logging.getLogger(__name__)

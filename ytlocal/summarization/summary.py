@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..records import Chapter, Point, Section, Skipped, Summary
 from .prompts import PROMPT_VERSION
 
-__all__ = ["ALL_MEANING_USES", "MEANING_USES", "LENGTHS", "Chapter", "Length", "Point", "Section", "Skipped", "SummarizeOptions", "Summary"]
+__all__ = ["ALL_MEANING_USES", "MEANING_USES", "LENGTHS", "Length", "SummarizeOptions"]
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,18 @@ import contextlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .security import SECRET_NAME, Guard, SecurityMiddleware, session_secret
+
+if TYPE_CHECKING:  # heavy to import, and needed only by the annotations
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jinja2 import Environment
+
+    from ..api import Session
+    from ..batch import BatchQueue
+    from ..library import Library
 
 STATIC = Path(__file__).parent / "static"
 
@@ -60,29 +69,30 @@ class WebState:
     """Everything the views share (one per application)."""
 
     options: ServeOptions
-    session: Any  # ytlocal.api.Session
-    library: Any  # ytlocal.library.Library
-    queue: Any  # ytlocal.batch.BatchQueue
+    session: Session
+    library: Library
+    queue: BatchQueue
     guard: Guard
-    templates: Any
+    templates: Environment
     model_lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     cache: dict = field(default_factory=dict)  # slow facts (doctor's checks, disk use), with their time
     warnings: list[str] = field(default_factory=list)  # for the command to print at start
     asks: int = 0  # questions answered or waiting now (changed on the event loop only)
-    ask_thread: Any = None  # the one thread questions are answered in (made on first use)
+    ask_thread: ThreadPoolExecutor | None = None  # the one thread questions are answered in (made on first use)
 
 
-def build_state(session, options: ServeOptions, *, model_lock: threading.Lock | None = None) -> WebState:
+def build_state(session: Session, options: ServeOptions, *, model_lock: threading.Lock | None = None) -> WebState:
     """The state for ``session``'s library and a queue in ``options.queue_dir`` (not started yet)."""
-    from ..batch import BatchOptions, BatchQueue
+    from ..batch import BatchQueue
+    from ..jobs import BatchOptions
     from .templating import environment
 
     lock = model_lock or threading.Lock()
     library = session.library()  # with the session's embedding model: search by meaning too
     queue = BatchQueue(session.pipeline, BatchOptions(out_dir=Path(options.queue_dir), formats=options.formats,
-                                                      with_transcript=True, settings=session.settings,
-                                                      embedder=session.pipeline.embedder,
+                                                      with_transcript=True,
+                                                      add_to_library=session.library_adder(),
                                                       allow_dirs=tuple(options.allow_dirs)),
                        busy=lock)
     secret, warning = session_secret(options.secret_file or Path(library.path).parent / SECRET_NAME)
