@@ -338,6 +338,9 @@ def test_vectors_of_another_model_are_never_compared_until_reindex(tmp_path, emb
         def embed(self, texts):
             return embedder.embed(texts)
 
+        def close(self):
+            pass
+
     folder = tmp_path / "library"
     with Library(folder, embedder=embedder) as library:
         for name in ("bees", "rivers", "bread"):

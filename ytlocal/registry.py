@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog, ModelSource, ModelSpec, load_catalog, model_kind
 from .progress import Progress, no_progress
-from .sizes import human_size  # re-exported (cli/models.py) until its callers import ytlocal.sizes
 from .errors import ModelError
 from .inputs import user_path
 from .sources import FETCHERS
@@ -42,7 +41,7 @@ COPY_CHUNK_BYTES = 4 * 1024 * 1024
 GGUF_MAGIC = b"GGUF"
 
 log = logging.getLogger(__name__)
-__all__ = ["MANIFEST_NAME", "InstalledModel", "ModelStore", "ResolvedModel", "VerifyReport", "human_size"]
+__all__ = ["MANIFEST_NAME", "InstalledModel", "ModelStore", "ResolvedModel", "VerifyReport"]
 
 
 

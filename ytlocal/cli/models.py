@@ -21,7 +21,7 @@ def models() -> None:
 @click.pass_obj
 def models_list(app: AppContext, as_json: bool) -> None:
     """Every model ytlocal knows: kind, size, installed or not, and where."""
-    from ..registry import human_size
+    from ..sizes import human_size
 
     store = app.store()
     rows = []

@@ -28,6 +28,7 @@ import re
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Callable, Optional, Union
 
 import platformdirs
 
@@ -36,6 +37,7 @@ from ..db import Database
 from ..errors import LibraryError, ModelError
 from ..progress import Progress, no_progress
 from ..records import Result, Skipped, Transcript
+from ..runtime.models import EmbeddingModel
 from .cutting import ad_flags, passages
 from .schema import SORT_KEYS, LIBRARY_SCHEMA
 from .search import Search
@@ -67,6 +69,12 @@ def _iso_date(raw) -> str | None:
     return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if re.fullmatch(r"\d{8}", text) else (text[:10] or None)
 
 
+# What ``Library(embedder=...)`` takes: the model, a loader of it (None when not installed), or None.
+Embedder = Union[EmbeddingModel, Callable[[], Optional[EmbeddingModel]], None]
+# ``find_ads(segments, embedding_model_or_None) -> [Skipped]``: a transcript's ad reads.
+FindAds = Callable[[list, Optional[EmbeddingModel]], "list[Skipped]"]
+
+
 class Library(Search, VideoReading):
     """The library database at ``folder/library.sqlite`` (created on first use, migrated when older).
 
@@ -80,7 +88,7 @@ class Library(Search, VideoReading):
     transcript added without a summary (such as :func:`ytlocal.summarization.ads.ad_reads`, given by
     the API, the CLI and the pipeline), or None: such a transcript's passages are never marked."""
 
-    def __init__(self, folder: Path | str, embedder=None, find_ads=None):
+    def __init__(self, folder: Path | str, embedder: Embedder = None, find_ads: FindAds | None = None):
         self.path = Path(folder) / DB_NAME
         try:
             self.database = Database(self.path, LIBRARY_SCHEMA, busy_timeout=BUSY_TIMEOUT_S, too_new=LibraryError)
@@ -103,7 +111,7 @@ class Library(Search, VideoReading):
             if not self._embedder_resolved:
                 source = self._embedder_source
                 try:
-                    self._embedder = source() if callable(source) and not hasattr(source, "embed") else source
+                    self._embedder = source if isinstance(source, EmbeddingModel) else source()
                 except ModelError as error:
                     logging.getLogger(__name__).warning("search by words alone: %s", error)
                     self._embedder = None

@@ -18,7 +18,7 @@ import atexit
 import logging
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
 from ..registry import ResolvedModel
 
@@ -47,8 +47,10 @@ class ChatModel(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
 class EmbeddingModel(Protocol):
-    """A model that turns texts into unit-length vectors; similar meaning, nearby vectors."""
+    """A model that turns texts into unit-length vectors; similar meaning, nearby vectors (checkable with
+    ``isinstance``: the library tells a model from a loader of one that way)."""
 
     model: ResolvedModel
     dimensions: int
