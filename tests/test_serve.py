@@ -166,7 +166,8 @@ def test_a_queued_video_survives_a_kill_of_the_server_and_finishes_after_the_res
                     seen.append(json.loads(line[len("data: "):]))
                     if len(seen) == 1:
                         assert time.monotonic() - started < 1.0  # the state at once, not at the next change
-                        assert seen[0]["state"] in ("transcribed", "summarized", "done")
+                        # a resumed job is acquired again (from the cache) before its transcript is read back
+                        assert seen[0]["state"] in ("acquired", "transcribed", "summarized", "done")
                     if seen[-1]["state"] in ("done", "failed", "cancelled"):
                         break
                 assert time.monotonic() - started < 300
