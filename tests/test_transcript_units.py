@@ -102,3 +102,17 @@ def test_long_titles_are_cut_and_the_id_is_kept():
     stem = output_stem("x" * 500, "abc123")
     assert stem.endswith(" [abc123]") and len(stem) <= 100
     assert len(output_stem("é" * 300, "id").encode()) <= 200
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Dietary restriction results in a longer life. No. So it is a way to describe the graph.",
+     ["Dietary restriction results in a longer life.", "No.", "So it is a way to describe the graph."]),
+    ("He wore No. 5 on his shirt. Then he left.", ["He wore No. 5 on his shirt.", "Then he left."]),
+    ("Dr. Smith agreed with Mr. Jones. It rained.", ["Dr. Smith agreed with Mr. Jones.", "It rained."]),
+])
+def test_sentences_split_at_a_bare_no_and_keep_abbreviations_whole(text, expected):
+    """A TL;DR once carried "... elongation. No. So it's ..." as one sentence: "No." is "number" only
+    before a number."""
+    from ytlocal.text import split_sentences
+
+    assert split_sentences(text) == expected

@@ -6,6 +6,9 @@ already fetched is served from the cache without a single request (a URL index m
 folder, and YouTube-style URLs are keyed by extractor and id before any request). Local media files
 are used in place. Every media file is probed (PyAV) before it is accepted: no audio stream, an
 empty file or a file that is not media is refused with a clear :class:`SourceError`.
+
+At ~530 lines it is over the 400 we aim at: yt-dlp's options, the offline cache that answers without
+a request and the media probe are one acquisition step, and each needs the others' records.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ download sources :mod:`ytlocal.sources`). The store is a folder (see :func:`ytlo
 sub-folder per installed model plus a manifest, ``.ytlocal-model.json``, recording each file's sha256.
 A model folder appears only complete: it is assembled in a staging folder beside it, verified, and
 renamed into place, so an interrupted download never looks installed.
+
+At ~510 lines it is over the 400 we aim at: install, import, verify and remove share the staging
+folder and manifest protocol above, which must change together to keep the store's promise.
 """
 
 from __future__ import annotations

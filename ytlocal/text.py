@@ -38,7 +38,9 @@ _WORD = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'’-]*[A-Za-z0-9])?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
 # A full stop that ends an abbreviation, not a sentence ("Mount St. Helens", "Dr. Smith", "vs. Tesla").
 _ABBREVIATION = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Sr|Jr|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|"
-                           r"No|vs|etc|approx|Inc|Ltd|Co|Corp|Gen|Col|Lt|Sgt|Rev|Gov|Sen|Rep|e\.g|i\.e|U\.S|[A-Z])\.$")
+                           r"vs|etc|approx|Inc|Ltd|Co|Corp|Gen|Col|Lt|Sgt|Rev|Gov|Sen|Rep|e\.g|i\.e|U\.S|[A-Z])\.$")
+# "No." abbreviates "number" only before one ("No. 5"); before a word it is the answer "No." ending a sentence.
+_NUMBER_SIGN = re.compile(r"(?:^|\s)No\.$")
 
 
 def words(text: str) -> list[str]:
@@ -108,7 +110,7 @@ def split_sentences(text: str) -> list[str]:
     parts = _SENTENCE_END.split(text.strip())
     joined: list[str] = []
     for part in parts:
-        if joined and _ABBREVIATION.search(joined[-1]):
+        if joined and (_ABBREVIATION.search(joined[-1]) or (_NUMBER_SIGN.search(joined[-1]) and part[:1].isdigit())):
             joined[-1] = f"{joined[-1]} {part}"
         else:
             joined.append(part)

@@ -26,6 +26,9 @@ Why each rule (local AI servers have been reachable from any web page their user
 - **Headers**: a Content-Security-Policy without inline script (so an injected ``<script>`` would not
   run even if escaping failed somewhere), frames denied, no MIME sniffing, no referrer to other sites,
   and never a CORS header, on every answer, a server error's included.
+
+At ~410 lines it is over the 400 we aim at on purpose: every rule that keeps a local page or user out
+is here, in one place, so that it can be reviewed whole.
 """
 
 from __future__ import annotations
