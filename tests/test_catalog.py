@@ -4,7 +4,7 @@ import pytest
 
 from ytlocal.errors import ConfigError, ModelError
 from ytlocal.catalog import CONVERSIONS, KINDS, MODEL_KINDS, load_catalog, model_kind, parse_catalog
-from ytlocal.sources import CONVERTERS
+from ytlocal.model_sources import CONVERTERS
 
 DEFAULTS_FROM_PYPI = ("whisper-tiny.en", "whisper-base", "smollm2-135m-instruct", "minilm-l6-v2")
 STRONGER = ("whisper-small", "whisper-medium", "whisper-large-v3", "whisper-distil-large-v3",

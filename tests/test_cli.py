@@ -78,7 +78,7 @@ def test_unexpected_error_is_one_line():
 def test_every_error_class_has_a_distinct_documented_exit_code():
     from ytlocal.errors import (BatchIncomplete, BatchLocked, DoctorError, OutputError, SourceError, SummaryError,
                                 TranscriptionError)
-    from ytlocal.store import DiskFullError
+    from ytlocal.files import DiskFullError
 
     codes = [ConfigError.exit_code, ModelError.exit_code, SourceError.exit_code, TranscriptionError.exit_code,
              SummaryError.exit_code, DoctorError.exit_code, BatchIncomplete.exit_code, BatchLocked.exit_code,

@@ -3,7 +3,7 @@ about threads (a Dask worker's nanny sets ``OMP_NUM_THREADS=1``), whatever ``--t
 video order. `batch --cluster` promises a cluster's files equal a local run's; this is that promise
 checked in single processes, on any machine.
 
-The dependence it guards against lived in numpy's BLAS on AVX2 machines (see ``ytlocal/numeric.py``).
+The dependence it guards against lived in numpy's BLAS on AVX2 machines (see ``ytlocal/blas_threads.py``).
 AVX-512 machines hide it, so where the CPU has AVX2 the runs here force OpenBLAS's AVX2 kernels
 (``OPENBLAS_CORETYPE=Haswell``, what OpenBLAS picks on an AVX2-only CPU): the test then fails on
 every x86-64 machine if anything reads the thread count from the environment again."""

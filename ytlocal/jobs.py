@@ -36,7 +36,7 @@ from .library import video_id_of
 from .progress import Progress
 from .records import Media, Result
 from .report import Report
-from .store import utc_timestamp
+from .files import utc_timestamp
 
 STATE_DIR = ".ytlocal"
 DB_NAME = "jobs.sqlite"

@@ -1,5 +1,5 @@
 """The model store: resolve, pull, import, verify, remove (the catalog is :mod:`ytlocal.catalog`, the
-download sources :mod:`ytlocal.sources`). The store is a folder (see :func:`ytlocal.config.resolve_models_dir`) holding one
+download sources :mod:`ytlocal.model_sources`). The store is a folder (see :func:`ytlocal.config.resolve_models_dir`) holding one
 sub-folder per installed model plus a manifest, ``.ytlocal-model.json``, recording each file's sha256.
 A model folder appears only complete: it is assembled in a staging folder beside it, verified, and
 renamed into place, so an interrupted download never looks installed.
@@ -22,8 +22,8 @@ from .catalog import Catalog, ModelSource, ModelSpec, load_catalog, model_kind
 from .progress import Progress, no_progress
 from .errors import ModelError
 from .inputs import user_path
-from .sources import FETCHERS
-from .store import (
+from .model_sources import FETCHERS
+from .files import (
     DiskFullError,
     atomic_write_json,
     default_mode,

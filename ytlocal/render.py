@@ -19,7 +19,7 @@ from typing import Any, Sequence
 from . import __version__
 from .clock import clock
 from .records import Media, Point, Result, Summary
-from .store import atomic_write_text, utc_now
+from .files import atomic_write_text, utc_now
 from .transcript import write_transcript
 
 RENDER_FORMATS = ("md", "hashnode", "json", "txt")

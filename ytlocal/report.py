@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 from .render import clock, md_escape
-from .store import atomic_write_text, utc_timestamp
+from .files import atomic_write_text, utc_timestamp
 
 INDEX_NAME = "index.md"
 

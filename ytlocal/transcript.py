@@ -10,7 +10,7 @@ from pathlib import Path
 from .clock import clock_seconds, cue_clock
 from .errors import SourceError
 from .records import Media, Segment, Transcript
-from .store import atomic_write_text
+from .files import atomic_write_text
 
 FORMATS = ("txt", "srt", "vtt", "json")
 TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt", ".txt")  # the files read as transcripts, richest first

@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 if TYPE_CHECKING:
     import numpy as np
 
-from .numeric import pin_blas_threads
+from .blas_threads import pin_blas_threads
 from .offline import offline_model_load
 from .progress import Progress, no_progress
 from .errors import TranscriptionError, first_line
 from .registry import ResolvedModel
-from .store import atomic_write_json, read_json, sha256_file
+from .files import atomic_write_json, read_json, sha256_file
 from .transcript import parse_cues
 from .records import Segment, Transcript, Word
 
@@ -318,7 +318,7 @@ class WhisperEngine:
             word_timestamps=True if options.batched else options.word_timestamps,
         )
         collected: list[Segment] = []
-        pin_blas_threads()  # the log-mel features are a BLAS product (see ytlocal.numeric)
+        pin_blas_threads()  # the log-mel features are a BLAS product (see ytlocal.blas_threads)
         try:
             if options.batched:
                 language, probability, seconds = self._transcribe_windows(audio_path, options, common, duration,

@@ -168,7 +168,7 @@ def check_output_dir(folder: Path | str | None) -> None:
     if folder is None or str(folder) == "-":
         return
     from ..errors import OutputError
-    from ..store import first_blocking_file
+    from ..files import first_blocking_file
 
     path = Path(folder).expanduser()
     blocking = path if path.is_file() else first_blocking_file(path)

@@ -17,14 +17,14 @@ library_option = click.option("--library", "library_dir", metavar="DIR",
 def _open(app: AppContext, library_dir: str | None):
     """The library, with the embedding model the settings name (loaded only when a command needs it,
     and freed when the command ends)."""
-    from ..library import Library, library_dir as default_dir, settings_embedder
+    from ..library import Library, library_dir as default_dir, embedder_loader
     from ..runtime.models import Models
     from ..summarization.ads import ad_reads
 
     settings = app.settings()
     models = Models()
     click.get_current_context().call_on_close(models.close)
-    return Library(library_dir or default_dir(settings), embedder=settings_embedder(settings, models),
+    return Library(library_dir or default_dir(settings), embedder=embedder_loader(settings, models),
                    find_ads=ad_reads)
 
 

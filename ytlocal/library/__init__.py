@@ -28,9 +28,9 @@ from .importing import SUMMARY_SUFFIXES, read_summary_markdown, transcript_files
 from .query import fts_query
 from .schema import LIBRARY_SCHEMA, SORTS
 from .search import Hit
-from .store import DB_NAME, Library, library_dir, settings_embedder, video_id_of
+from .store import DB_NAME, Library, library_dir, embedder_loader, video_id_of
 from .videos import PLAYABLE, VideoDetails, VideoEntry, VideoPage
 
 __all__ = ["DB_NAME", "FUSION", "LIBRARY_SCHEMA", "PLAYABLE", "RANK_FUSION", "SORTS", "SUMMARY_SUFFIXES", "Blend",
            "Fusion", "Hit", "Library", "VideoDetails", "VideoEntry", "VideoPage", "ad_flags", "fts_query", "library_dir",
-           "passages", "read_summary_markdown", "settings_embedder", "transcript_files", "video_id_of"]
+           "passages", "read_summary_markdown", "embedder_loader", "transcript_files", "video_id_of"]

@@ -364,7 +364,7 @@ def _stored_skipped(summary_json: str | None) -> list[Skipped]:
         return []
 
 
-def settings_embedder(settings: Settings, models):
+def embedder_loader(settings: Settings, models):
     """A loader for the embedding model the settings name (``embedding_model``), loaded on first call
     into ``models`` (the :class:`~ytlocal.runtime.models.Models` of whoever owns its lifetime), or None
     when it is not installed: the library then works by words alone and ``library reindex`` embeds later."""

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..store import atomic_writer
+from ..files import atomic_writer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -126,7 +126,7 @@ def top(seqs: "np.ndarray", scores: "np.ndarray", limit: int) -> tuple["np.ndarr
 def write_index(path: Path, *, model: str, dimensions: int, through: int, trained: int,
                 centroids: "np.ndarray", assignment: "np.ndarray", seqs: "np.ndarray", codes: "np.ndarray",
                 scales: "np.ndarray") -> None:
-    """Write the file atomically (see :func:`ytlocal.store.atomic_writer`)."""
+    """Write the file atomically (see :func:`ytlocal.files.atomic_writer`)."""
     import numpy as np
 
     lists = len(centroids)

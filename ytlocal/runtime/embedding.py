@@ -78,7 +78,7 @@ class LlamaEmbedder:
             path = Path(model)
             if not path.is_file():
                 raise ModelError(f"no embedding model file at {path}; run `ytlocal models pull minilm-l6-v2`")
-            from ..store import sha256_file
+            from ..files import sha256_file
 
             model = ResolvedModel(path.stem, "embedding", path, sha256_file(path))
         self.model = model

@@ -22,7 +22,7 @@ from ..config import physical_cores
 from ..errors import ModelError
 from ..offline import offline_model_load
 from ..registry import ResolvedModel
-from ..store import atomic_write_json, read_json
+from ..files import atomic_write_json, read_json
 from .native import ensure_native_runs, policy_applied
 
 log = logging.getLogger(__name__)

@@ -214,7 +214,7 @@ def ensure_native_runs(model: Path, kind: str, n_gpu_layers: int = 0) -> None:
                 log.debug("llama.cpp probe: %s", result.detail)
                 return
             try:
-                from ..store import atomic_write_json
+                from ..files import atomic_write_json
 
                 atomic_write_json(verdict, {"model": str(model), "kind": kind, "detail": result.detail})
             except OSError:

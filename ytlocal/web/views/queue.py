@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, StreamingResponse
 
 from ..templating import render, running, state_label, state_of, video_path, wait
-from ..sources import check_sources
+from ..queue_input import check_sources
 
 HEARTBEAT_S = 15.0
 

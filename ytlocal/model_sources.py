@@ -16,7 +16,7 @@ from typing import Callable
 from .catalog import ModelSource
 from .errors import ModelError, first_line
 from .progress import Progress
-from .store import DiskFullError, sha256_file
+from .files import DiskFullError, sha256_file
 
 log = logging.getLogger(__name__)
 COPY_CHUNK_BYTES = 4 * 1024 * 1024
