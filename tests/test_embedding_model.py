@@ -358,7 +358,7 @@ def test_a_damaged_download_is_refused_and_nothing_is_installed(minilm_wheel_zip
 @pytest.mark.network
 def test_a_conversion_that_writes_other_bytes_is_refused(minilm_wheel_zip, tmp_path, monkeypatch):
     """What another gguf version (or a bug in the converter) would do: the GGUF's hash catches it."""
-    from ytlocal import sources
+    from ytlocal import model_sources as sources
 
     def other_bytes(origin, target, progress):
         convert_sentence_transformer(origin, target, name="renamed")
