@@ -20,6 +20,7 @@ from ytlocal.config import checkout_models_dir
 from ytlocal.registry import ModelStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # the labelled cases (tests that need them skip without)
 TEST_MODELS = ("whisper-tiny.en", "smollm2-135m-instruct", "minilm-l6-v2")
 
 
@@ -90,6 +91,18 @@ def test_models_store() -> ModelStore:
     for name in TEST_MODELS:
         store.pull(name)
     return store
+
+
+@pytest.fixture(scope="module")
+def embedder(test_models_store):
+    """The real embedding model (minilm-l6-v2), loaded once per test module."""
+    from ytlocal.runtime.models import Models
+
+    models = Models()
+    try:
+        yield models.embedder(test_models_store.resolve("minilm-l6-v2", "embedding"))
+    finally:
+        models.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ and, where ../shared/data is present, the labelled cases. Quality figures are sc
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from ytlocal.summarization.sentences import transcript_sentences
 
 from data.ads_and_talks import MARKETING_LECTURE, MID_ROLL, PRE_ROLL, VOLCANO_TALK
 
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+from conftest import SHARED_DATA
 
 # A talk on one subject and a sponsor read for a made-up product, written for these tests.
 GARDEN_TALK = [
@@ -231,17 +230,6 @@ def test_json_markdown_and_text_say_what_was_left_out():
 
 
 # ----------------------------------------------------------------------- with the embedding model
-
-
-@pytest.fixture(scope="module")
-def embedder(test_models_store):
-    from ytlocal.runtime.models import Models
-
-    models = Models()
-    try:
-        yield models.embedder(test_models_store.resolve("minilm-l6-v2", "embedding"))
-    finally:
-        models.close()
 
 
 def _meaning(lines, embedder):

@@ -8,7 +8,6 @@ import re
 import pytest
 
 from ytlocal.records import Segment
-from ytlocal.runtime.models import Models
 from ytlocal.summarization.ads import excluded_indices, find_ad_spans
 from ytlocal.summarization.meaning import Meaning
 from ytlocal.summarization.salience import WordWeights
@@ -19,15 +18,6 @@ from ytlocal.summarization.checks import subject_title, tag_problem, tldr_proble
 from data.ads_and_talks import END_ROLL, MARKETING_LECTURE, MID_ROLL, PRE_ROLL, VOLCANO_TALK
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def embedder(test_models_store):
-    models = Models()
-    try:
-        yield models.embedder(test_models_store.resolve("minilm-l6-v2", "embedding"))
-    finally:
-        models.close()
 
 
 def sentences_of(lines):

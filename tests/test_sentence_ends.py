@@ -2,7 +2,6 @@
 captions), and of punctuated transcripts left as they were. No model to download; fast."""
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from ytlocal.text import words
 from ytlocal.transcript import read_transcript
 from ytlocal.records import Segment, Word
 
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+from conftest import SHARED_DATA
 
 # Whisper-style lines without a capital or a full stop: one segment every few seconds, sentences running
 # across lines as they do in such transcripts.
